@@ -1,0 +1,106 @@
+"""Build the whole book from its sources, executing every cell, and check what a reader gets.
+
+This is the slow test: it runs `jupyter-book build . -W -n --keep-going` exactly as an author
+would (same `_build/` folder and execution cache, so a second run only re-executes changed
+pages). Skip it locally with `pytest -m "not book"`; the README's test command and CI run it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+BUILD_LOG = ROOT / "_build" / "book-build.log"
+
+pytestmark = pytest.mark.book
+
+
+def toc_files(toc: dict | list) -> list[str]:
+    """Every `file:` named in a jb-book table of contents, root first."""
+    found = []
+    if isinstance(toc, dict):
+        for key in ("root", "file"):
+            if key in toc:
+                found.append(toc[key])
+        for value in toc.values():
+            if isinstance(value, list | dict):
+                found.extend(toc_files(value))
+    elif isinstance(toc, list):
+        for item in toc:
+            found.extend(toc_files(item))
+    return found
+
+
+def book_env() -> dict[str, str]:
+    env = dict(os.environ)
+    mirror = ROOT.parent / "shared" / "data"
+    if "DLBOOK_DATA_MIRROR" not in env and mirror.is_dir():
+        env["DLBOOK_DATA_MIRROR"] = str(mirror)
+    return env
+
+
+@pytest.fixture(scope="module")
+def built_book() -> Path:
+    jb = Path(sys.executable).with_name("jupyter-book")
+    BUILD_LOG.parent.mkdir(exist_ok=True)
+    with BUILD_LOG.open("w") as log:
+        result = subprocess.run(
+            [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=book_env(),
+            cwd=ROOT,
+            timeout=80 * 60,
+        )
+    if result.returncode != 0:
+        tail = "\n".join(BUILD_LOG.read_text(errors="replace").splitlines()[-60:])
+        pytest.fail(f"the book build failed (full log: {BUILD_LOG}):\n{tail}")
+    return HTML
+
+
+def test_every_toc_page_is_built(built_book):
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = toc_files(toc)
+    assert pages, "the table of contents names no pages"
+    missing = [p for p in pages if not (built_book / f"{p}.html").is_file()]
+    assert not missing, f"pages in _toc.yml that produced no HTML: {missing}"
+    assert (built_book / "index.html").is_file()
+
+
+def test_no_page_shows_an_error_or_traceback(built_book):
+    bad = []
+    for page in built_book.rglob("*.html"):
+        if page.name in {"genindex.html", "search.html"} or "_modules" in page.parts:
+            continue
+        html = page.read_text(errors="replace")
+        if (
+            "Traceback (most recent call last)" in html
+            or re.search(r'class="[^"]*\btraceback\b', html)
+            or "highlight-ipythontb" in html
+        ):
+            bad.append(str(page.relative_to(built_book)))
+    assert not bad, f"pages with a cell error or traceback: {bad}"
+
+
+def test_search_index_and_theme(built_book):
+    index = built_book / "searchindex.js"
+    assert index.is_file() and index.stat().st_size > 1000
+    welcome = (built_book / "book" / "intro.html").read_text()
+    assert "bd-sidebar" in welcome, "the themed sidebar is missing"
+    assert 'role="search"' in welcome or "search-button" in welcome, "no search box"
+    assert "Welcome" in welcome
+
+
+def test_welcome_page_ran_the_package(built_book):
+    welcome = (built_book / "book" / "intro.html").read_text()
+    # The executed setup cell prints the environment report, with the seed.
+    assert re.search(r"Python 3\.\d+\.\d+ on \w+", welcome)
+    assert "seed 0" in welcome
