@@ -104,3 +104,41 @@ def test_welcome_page_ran_the_package(built_book):
     # The executed setup cell prints the environment report, with the seed.
     assert re.search(r"Python 3\.\d+\.\d+ on \w+", welcome)
     assert "seed 0" in welcome
+
+
+def executable_pages(html_root: Path) -> list[str]:
+    """Docnames of the pages that are notebooks (MyST Markdown with a kernelspec)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = []
+    for docname in toc_files(toc):
+        source = (ROOT / f"{docname}.md").read_text()
+        if source.startswith("---") and "kernelspec" in source.split("\n---", 2)[0]:
+            pages.append(docname)
+    return pages
+
+
+def test_executable_pages_launch_their_ready_to_run_notebook(built_book):
+    import jupytext
+    import nbformat
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    org_repo = config["repository"]["url"].removeprefix("https://github.com/")
+    branch = config["sphinx"]["config"]["dlbook_notebooks_branch"]
+    pages = executable_pages(built_book)
+    assert pages, "no executable page"
+    for docname in pages:
+        html = (built_book / f"{docname}.html").read_text()
+        colab = f"https://colab.research.google.com/github/{org_repo}/blob/{branch}/{docname}.ipynb"
+        binder = f"https://mybinder.org/v2/gh/{org_repo}/{branch}?urlpath=lab/tree/{docname}.ipynb"
+        assert f'href="{colab}"' in html, f"{docname}: no Colab link {colab}"
+        assert f'href="{binder}"' in html, f"{docname}: no Binder link"
+        assert "download-notebook-button" in html, f"{docname}: no .ipynb download"
+
+        notebook_path = built_book / "_notebooks" / f"{docname}.ipynb"
+        assert notebook_path.is_file(), f"{docname}: the build made no {notebook_path}"
+        notebook = nbformat.read(notebook_path, as_version=4)
+        setup, *cells = notebook.cells
+        assert "dlbook-setup" in setup.metadata.get("tags", []), f"{docname}: no setup cell"
+        source = jupytext.read(ROOT / f"{docname}.md")
+        expected = [c.source for c in source.cells if c.cell_type == "code"]
+        assert [c.source for c in cells if c.cell_type == "code"] == expected, docname

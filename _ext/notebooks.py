@@ -1,0 +1,288 @@
+"""Ready-to-run notebooks for every executable page, and launch buttons that open them.
+
+sphinx-book-theme builds Colab links from a page's source file, which for MyST Markdown pages is
+a ``.md`` that Colab cannot open. This extension instead
+
+* writes, for every executable page, a notebook ``_notebooks/<docname>.ipynb`` into the HTML
+  output: the page's cells (no outputs), preceded by a **setup cell** that installs what the page
+  imports and the runtime lacks (``dlbook`` at the commit the book was built from, and pinned
+  versions from ``requirements.txt``), so it runs on a bare Colab or Binder kernel and does
+  nothing where everything is present. Pages that import a deep-learning framework ask Colab for
+  a GPU;
+* points the page's Colab and Binder buttons and its ``.ipynb`` download at that notebook, as
+  published on the notebooks branch (``dlbook_notebooks_branch``) of the repository named in
+  ``_config.yml`` (``repository.url``). The deploy workflow copies ``_notebooks/`` to that branch.
+
+The setup cell honours ``DLBOOK_SOURCE``: a pip requirement (a local path, a wheel, a git URL)
+to install ``dlbook`` from instead of the pinned commit; the tests use it for a local checkout.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+from package_cache import _parse_code, code_of_page
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+LOGGER = logging.getLogger(__name__)
+
+NOTEBOOK_DIR = "_notebooks"
+SETUP_TAG = "dlbook-setup"
+
+#: Import names whose distribution has another name on PyPI.
+DISTRIBUTIONS = {
+    "sklearn": "scikit-learn",
+    "torch_geometric": "torch-geometric",
+    "myst_nb": "myst-nb",
+    "yaml": "pyyaml",
+    "PIL": "pillow",
+    "tensorflow": "tensorflow",
+}
+#: Distributions pinned under another name in requirements.txt (the CPU-only TensorFlow wheel).
+PIN_ALIASES = {"tensorflow": "tensorflow-cpu"}
+#: Present in every Jupyter kernel: never installed by the setup cell.
+KERNEL_PROVIDED = {"IPython", "ipykernel", "ipywidgets", "traitlets"}
+#: Imports that make a page worth running on a GPU.
+GPU_FRAMEWORKS = {"torch", "tensorflow", "keras", "torch_geometric"}
+
+
+def read_pins(requirements: Path) -> dict[str, str]:
+    """``{distribution name (lower case): "name==version"}`` from a requirements file."""
+    pins = {}
+    for line in requirements.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        match = re.fullmatch(r"([A-Za-z0-9_.\-]+)==([A-Za-z0-9_.+\-]+)", line)
+        if match:
+            pins[match.group(1).lower()] = f"{match.group(1)}=={match.group(2)}"
+    return pins
+
+
+def top_level_imports(code: str) -> list[str]:
+    """Top-level module names imported anywhere in ``code``, in first-seen order."""
+    names: list[str] = []
+    for node in ast.walk(_parse_code(code)):
+        if isinstance(node, ast.Import):
+            found = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found = [node.module]
+        else:
+            continue
+        for name in found:
+            top = name.split(".")[0]
+            if top not in names:
+                names.append(top)
+    return names
+
+
+def requirements_for(code: str, pins: dict[str, str], dlbook_source: str) -> dict[str, str]:
+    """``{import name: pip requirement}`` for the third-party modules a page imports.
+
+    Raises ``ValueError`` naming any import that is neither in the standard library nor pinned
+    in requirements.txt, so that a notebook never silently lacks an install.
+    """
+    required: dict[str, str] = {}
+    unknown = []
+    for name in top_level_imports(code):
+        if name in sys.stdlib_module_names or name in KERNEL_PROVIDED:
+            continue
+        if name == "dlbook":
+            required[name] = dlbook_source
+            continue
+        dist = DISTRIBUTIONS.get(name, name)
+        pin = pins.get(PIN_ALIASES.get(dist, dist).lower())
+        if pin is None:
+            unknown.append(name)
+            continue
+        required[name] = dist + "==" + pin.split("==", 1)[1]
+    if unknown:
+        raise ValueError(
+            f"imports {unknown} are neither standard library nor pinned in requirements.txt; "
+            "pin them there (or add the import name to DISTRIBUTIONS in _ext/notebooks.py)"
+        )
+    return required
+
+
+def setup_cell_source(required: dict[str, str]) -> str:
+    lines = [
+        "# Setup for Colab, Binder or any fresh Jupyter kernel. It installs what this page",
+        "# imports and the runtime lacks: the book's package `dlbook` (at the commit this",
+        "# notebook was made from) and pinned libraries. Where all is present, it does nothing.",
+        "import importlib.util",
+        "import os",
+        "import subprocess",
+        "import sys",
+        "",
+        "REQUIRED = {  # import name -> pip requirement",
+    ]
+    for name, requirement in required.items():
+        if name == "dlbook":
+            lines.append(f'    "dlbook": os.environ.get("DLBOOK_SOURCE", "{requirement}"),')
+        else:
+            lines.append(f'    "{name}": "{requirement}",')
+    lines += [
+        "}",
+        "missing = [",
+        "    req for name, req in REQUIRED.items() if importlib.util.find_spec(name) is None",
+        "]",
+        "if missing:",
+        '    print("Installing:", ", ".join(missing))',
+        '    pip = [sys.executable, "-m", "pip", "install", "--quiet"]',
+        "    subprocess.run([*pip, *missing], check=True)",
+        "    importlib.invalidate_caches()",
+    ]
+    return "\n".join(lines)
+
+
+def make_notebook(source: str, pins: dict[str, str], dlbook_source: str) -> nbformat.NotebookNode:
+    """The ready-to-run notebook of a MyST notebook page: setup cell, then the page's cells."""
+    notebook = jupytext.reads(source, fmt="myst")
+    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    required = requirements_for(code, pins, dlbook_source)
+    setup = nbformat.v4.new_code_cell(
+        setup_cell_source(required), metadata={"tags": [SETUP_TAG, "hide-input"]}
+    )
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    notebook.cells.insert(0, setup)
+    notebook.metadata.pop("jupytext", None)
+    notebook.metadata["kernelspec"] = {
+        "display_name": "Python 3",
+        "language": "python",
+        "name": "python3",
+    }
+    if GPU_FRAMEWORKS & set(required):
+        notebook.metadata["accelerator"] = "GPU"
+        notebook.metadata["colab"] = {"provenance": [], "gpuType": "T4"}
+    return notebook
+
+
+def _commit(root: Path) -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        )
+        return out.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "main"
+
+
+def _repo_parts(app: Sphinx) -> tuple[str, str] | None:
+    url = app.config.html_theme_options.get("repository_url", "").rstrip("/")
+    match = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+?)(\.git)?", url)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def launch_urls(app: Sphinx, docname: str) -> dict[str, str]:
+    """Colab and Binder URLs of a page's notebook on the notebooks branch."""
+    parts = _repo_parts(app)
+    if parts is None:
+        return {}
+    org, repo = parts
+    branch = app.config.dlbook_notebooks_branch
+    path = f"{docname}.ipynb"
+    return {
+        "Colab": f"https://colab.research.google.com/github/{org}/{repo}/blob/{branch}/{path}",
+        "Binder": f"https://mybinder.org/v2/gh/{org}/{repo}/{branch}?urlpath=lab/tree/{path}",
+    }
+
+
+def _is_executable(app: Sphinx, docname: str) -> bool:
+    return "kernelspec" in app.env.metadata.get(docname, {})
+
+
+def add_buttons(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    if doctree is None or not _is_executable(app, pagename):
+        return
+    buttons = context.setdefault("header_buttons", [])
+    pathto = context["pathto"]
+    notebook_url = pathto(f"{NOTEBOOK_DIR}/{pagename}.ipynb", 1)
+    for group in buttons:
+        if group.get("label") == "download-buttons":
+            group["buttons"] = [
+                b for b in group["buttons"] if b.get("label") != "download-notebook-button"
+            ]
+            group["buttons"].insert(
+                0,
+                {
+                    "type": "link",
+                    "url": notebook_url,
+                    "text": ".ipynb",
+                    "icon": "fas fa-code",
+                    "tooltip": "Download this page as a ready-to-run notebook",
+                    "label": "download-notebook-button",
+                },
+            )
+    urls = launch_urls(app, pagename)
+    if not urls:
+        return
+    icons = {"Colab": "_static/images/logo_colab.png", "Binder": "_static/images/logo_binder.svg"}
+    launch = {
+        "type": "group",
+        "tooltip": "Run this page as a notebook",
+        "icon": "fas fa-rocket",
+        "label": "launch-buttons",
+        "buttons": [
+            {
+                "type": "link",
+                "text": name,
+                "tooltip": f"Open this page as a notebook on {name}",
+                "icon": icons[name],
+                "url": url,
+                "label": f"launch-{name.lower()}-button",
+            }
+            for name, url in urls.items()
+        ],
+    }
+    buttons[:] = [b for b in buttons if b.get("label") != "launch-buttons"]
+    buttons.insert(0, launch)
+
+
+def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    root = Path(app.confdir)
+    pins = read_pins(root / "requirements.txt")
+    org_repo = _repo_parts(app)
+    commit = _commit(root)
+    if org_repo:
+        dlbook_source = f"git+https://github.com/{org_repo[0]}/{org_repo[1]}@{commit}"
+    else:
+        dlbook_source = "dlbook"
+    out = Path(app.outdir) / NOTEBOOK_DIR
+    written = 0
+    for docname in sorted(app.env.found_docs):
+        path = Path(app.env.doc2path(docname))
+        if path.suffix != ".md":
+            continue
+        source = path.read_text()
+        if code_of_page(source) is None:
+            continue
+        try:
+            notebook = make_notebook(source, pins, dlbook_source)
+        except ValueError as exc:
+            LOGGER.warning("%s: %s", docname, exc, location=docname)
+            continue
+        target = out / f"{docname}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+        if not target.exists() or target.read_text() != text:
+            target.write_text(text)
+        written += 1
+    LOGGER.info("[notebooks] %d ready-to-run notebooks in %s", written, out)
+
+
+def setup(app: Sphinx) -> dict:
+    app.add_config_value("dlbook_notebooks_branch", "notebooks", "html", [str])
+    app.connect("html-page-context", add_buttons, priority=600)
+    app.connect("build-finished", write_notebooks)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

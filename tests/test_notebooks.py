@@ -1,0 +1,130 @@
+"""Ready-to-run notebooks: a setup cell first, every code cell of the page after it, in order,
+and a generated notebook that runs top to bottom in a fresh environment with only Jupyter."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import venv
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "_ext"))
+
+from notebooks import SETUP_TAG, make_notebook, read_pins, requirements_for  # noqa: E402
+
+PINS = read_pins(ROOT / "requirements.txt")
+
+PAGE = textwrap.dedent(
+    """\
+    ---
+    jupytext:
+      text_representation:
+        extension: .md
+        format_name: myst
+    kernelspec:
+      display_name: Python 3
+      language: python
+      name: python3
+    ---
+    # A page
+
+    Some text.
+
+    ```{code-cell} ipython3
+    import dlbook
+    import numpy as np
+    ```
+
+    ```{code-cell} ipython3
+    :tags: [hide-input]
+    from sklearn.linear_model import LinearRegression
+    import torch
+    x = np.arange(3)
+    ```
+    """
+)
+
+
+def test_pins_come_from_requirements():
+    assert PINS["torch"] == "torch==2.13.0"
+    assert PINS["numpy"].startswith("numpy==")
+    assert "-e" not in PINS
+
+
+def test_setup_cell_first_then_every_code_cell_in_order():
+    notebook = make_notebook(PAGE, PINS, "dlbook-source")
+    setup, *cells = notebook.cells
+    assert SETUP_TAG in setup.metadata["tags"]
+    assert '"dlbook": os.environ.get("DLBOOK_SOURCE", "dlbook-source")' in setup.source
+    assert '"sklearn": "scikit-learn==' in setup.source
+    assert '"torch": "torch==2.13.0"' in setup.source
+    page_code = [c.source for c in jupytext.reads(PAGE, fmt="myst").cells if c.cell_type == "code"]
+    assert [c.source for c in cells if c.cell_type == "code"] == page_code
+    assert all(c.outputs == [] for c in cells if c.cell_type == "code")
+    assert notebook.metadata["accelerator"] == "GPU", "a torch page asks Colab for a GPU"
+
+
+def test_no_gpu_requested_without_a_framework():
+    page = PAGE.replace("import torch\n", "")
+    assert "accelerator" not in make_notebook(page, PINS, "x").metadata
+
+
+def test_unpinned_import_is_a_clear_error():
+    with pytest.raises(ValueError, match="fancylib.*requirements.txt"):
+        requirements_for("import fancylib\nimport os", PINS, "x")
+    assert (
+        requirements_for("import os, json\nfrom IPython.display import Markdown", PINS, "x") == {}
+    )
+
+
+def _small_page() -> Path:
+    for candidate in ("book/data.md", "book/intro.md"):
+        if (ROOT / candidate).exists():
+            return ROOT / candidate
+    raise AssertionError("no small page to run")
+
+
+def test_generated_notebook_runs_in_a_fresh_environment(tmp_path):
+    """Only Jupyter is installed; the setup cell installs dlbook (from this checkout) and the
+    pinned libraries the page needs, then the page runs top to bottom."""
+    page = _small_page()
+    notebook = make_notebook(page.read_text(), PINS, "unused: DLBOOK_SOURCE overrides it")
+    nb_path = tmp_path / "page.ipynb"
+    nbformat.write(notebook, nb_path)
+
+    env_dir = tmp_path / "fresh"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    pip = [str(python), "-m", "pip", "install", "--quiet"]
+    subprocess.run([*pip, f"nbclient=={PINS['nbclient'].split('==')[1]}", "ipykernel"], check=True)
+    runner = textwrap.dedent(
+        f"""\
+        import nbclient, nbformat
+        nb = nbformat.read({str(nb_path)!r}, as_version=4)
+        nbclient.NotebookClient(nb, timeout=900, kernel_name="python3",
+                                resources={{"metadata": {{"path": {str(tmp_path)!r}}}}}).execute()
+        nbformat.write(nb, {str(nb_path)!r})
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    env.update(DLBOOK_SOURCE=str(ROOT), PATH=f"{env_dir / 'bin'}:{env.get('PATH', '')}")
+    mirror = ROOT.parent / "shared" / "data"
+    if mirror.is_dir():
+        env.setdefault("DLBOOK_DATA_MIRROR", str(mirror))
+    result = subprocess.run(
+        [str(python), "-c", runner], env=env, capture_output=True, text=True, timeout=1800
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    executed = nbformat.read(nb_path, as_version=4)
+    setup_output = "".join(o.get("text", "") for o in executed.cells[0].outputs)
+    assert "Installing:" in setup_output and str(ROOT) in setup_output
+    assert all(
+        o.output_type != "error" for c in executed.cells if c.cell_type == "code" for o in c.outputs
+    )
