@@ -1,0 +1,271 @@
+"""The Results page: every headline figure of the book, computed at build time.
+
+``book/_data/results.yml`` lists each figure: the page and glue key that compute it, the bar
+the book holds itself to and the published reference. The ``results-table`` directive marks
+where the table goes; once every page has been read (so every glue value is known), the
+placeholder becomes one table per part, with the build machine and library versions, and the
+same data is written to ``results.json`` in the HTML output.
+
+A figure whose page is in the build but did not glue its key is a warning (an error under -W),
+so a renamed key cannot silently drop a result. Figures of pages not in the build are left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import json
+import operator
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+import yaml
+from docutils import nodes
+from docutils.parsers.rst import Directive, directives
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+LOGGER = logging.getLogger(__name__)
+
+OPS = {">=": operator.ge, "<=": operator.le, "<": operator.lt, ">": operator.gt}
+VERSIONS = (
+    "numpy",
+    "tensorflow-cpu",
+    "tensorflow",
+    "keras",
+    "torch",
+    "torch-geometric",
+    "scikit-learn",
+    "jupyter-book",
+    "myst-nb",
+)
+
+
+class results_placeholder(nodes.General, nodes.Element):  # noqa: N801 (docutils node style)
+    """Replaced by the results tables once all pages are read."""
+
+
+class ResultsTable(Directive):
+    """``{results-table}`` with ``:data:`` the YAML file, relative to the page."""
+
+    option_spec = {"data": directives.unchanged_required}
+
+    def run(self) -> list[nodes.Node]:
+        env = self.state.document.settings.env
+        source = Path(env.doc2path(env.docname)).parent / self.options["data"]
+        env.note_dependency(str(source))
+        if not hasattr(env, "dlbook_results_docs"):
+            env.dlbook_results_docs = set()
+        env.dlbook_results_docs.add(env.docname)
+        return [results_placeholder(data=str(source.resolve()))]
+
+
+def glued_values(app: Sphinx, docname: str) -> dict[str, Any]:
+    """``{key: value}`` glued by a page, as plain Python values where they parse."""
+    path = Path(app.env.mystnb_config.output_folder) / f"{docname}.glue.json"
+    if not path.is_file():
+        return {}
+    values = {}
+    for key, output in json.loads(path.read_text()).items():
+        text = output.get("data", {}).get("text/plain", "")
+        try:
+            values[key] = float(text)
+        except ValueError:
+            values[key] = text.strip("'\"")
+    return values
+
+
+def judge(figure: dict, values: dict[str, Any]) -> bool | None:
+    """Whether a figure meets its bar; None when it has no bar or a value is missing."""
+    bar = figure.get("bar")
+    value = values.get(figure["key"])
+    if not bar or not isinstance(value, float):
+        return None
+    other = values.get(bar["key"]) if "key" in bar else bar["value"]
+    if not isinstance(other, int | float):
+        return None
+    return bool(OPS[bar["op"]](value, other))
+
+
+def describe_bar(figure: dict) -> str:
+    bar = figure.get("bar")
+    if not bar:
+        return "reported"
+    return f"{bar['op']} {bar['key'] if 'key' in bar else bar['value']}"
+
+
+def collect(app: Sphinx, data_file: Path) -> dict[str, Any]:
+    """The figures of every part whose page is in the build, with values and verdicts."""
+    spec = yaml.safe_load(data_file.read_text())
+    found = app.env.found_docs
+    values: dict[str, Any] = {}
+    for part in spec["parts"]:
+        for page in {f["page"] for f in part["figures"]} & found:
+            values.update(glued_values(app, page))
+    parts = []
+    for part in spec["parts"]:
+        rows = []
+        for figure in part["figures"]:
+            if figure["page"] not in found:
+                continue
+            if figure["key"] not in values:
+                LOGGER.warning(
+                    "results: page %s does not glue %r (see %s)",
+                    figure["page"],
+                    figure["key"],
+                    data_file.name,
+                    location=figure["page"],
+                )
+            rows.append(
+                {
+                    **figure,
+                    "value": values.get(figure["key"]),
+                    "meets_bar": judge(figure, values),
+                    "bar_text": describe_bar(figure),
+                }
+            )
+        if rows:
+            parts.append({"title": part["title"], "figures": rows})
+    return {"build": build_info(), "parts": parts}
+
+
+def build_info() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {}
+    for name in VERSIONS:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    try:
+        import torch
+
+        gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    except ImportError:
+        gpu = None
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "gpu": gpu,
+        "python": platform.python_version(),
+        "platform": f"{platform.system()} {platform.release()}",
+        "versions": versions,
+    }
+
+
+def _format(value: Any, fmt: str) -> str:
+    if isinstance(value, float):
+        try:
+            return format(value, fmt)
+        except ValueError:
+            return str(value)
+    return "missing" if value is None else str(value)
+
+
+def _table(app: Sphinx, fromdoc: str, rows: list[dict]) -> nodes.table:
+    headers = ["Figure", "This build", "Bar", "Meets bar", "Published reference"]
+    table = nodes.table(classes=["dlbook-results"])
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    for width in (34, 12, 14, 10, 30):
+        group += nodes.colspec(colwidth=width)
+    head = nodes.thead()
+    row = nodes.row()
+    for text in headers:
+        row += nodes.entry("", nodes.paragraph(text=text))
+    head += row
+    group += head
+    body = nodes.tbody()
+    for figure in rows:
+        row = nodes.row()
+        what = nodes.paragraph()
+        if app.builder.format == "html":
+            uri = app.builder.get_relative_uri(fromdoc, figure["page"])
+            what += nodes.reference("", figure["what"], refuri=uri, internal=True)
+        else:
+            what += nodes.Text(figure["what"])
+        what += nodes.Text(" ")
+        what += nodes.literal(text=figure["key"])
+        verdict = {True: "yes", False: "NO", None: "-"}[figure["meets_bar"]]
+        cells = [
+            what,
+            nodes.paragraph(text=_format(figure["value"], figure.get("format", ".4g"))),
+            nodes.paragraph(text=figure["bar_text"]),
+            nodes.paragraph(text=verdict),
+            nodes.paragraph(text=figure["reference"]),
+        ]
+        for cell in cells:
+            row += nodes.entry("", cell)
+        body += row
+    group += body
+    return table
+
+
+def _machine(build: dict) -> nodes.Node:
+    gpu = build["gpu"] or "none"
+    text = (
+        f"Built {build['date']} on {build['cpu']} ({build['cpu_count']} cores, GPU: {gpu}), "
+        f"{build['platform']}, Python {build['python']}; "
+        + ", ".join(f"{k} {v}" for k, v in build["versions"].items())
+        + "."
+    )
+    return nodes.paragraph(text=text, classes=["dlbook-results-machine"])
+
+
+def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    for placeholder in list(doctree.findall(results_placeholder)):
+        results = collect(app, Path(placeholder["data"]))
+        app.env.dlbook_results = results
+        new: list[nodes.Node] = [_machine(results["build"])]
+        for part in results["parts"]:
+            section = nodes.rubric(text=part["title"])
+            new += [section, _table(app, docname, part["figures"])]
+        if not results["parts"]:
+            new.append(nodes.paragraph(text="No page with a headline figure is in this build."))
+        placeholder.replace_self(new)
+
+
+def on_env_get_outdated(app, env, added, changed, removed) -> list[str]:
+    # The results page shows values from other pages: rewrite it whenever any page changes.
+    if added or changed or removed:
+        return sorted(getattr(env, "dlbook_results_docs", set()) - set(removed))
+    return []
+
+
+def on_env_merge_info(app, env, docnames, other) -> None:
+    if not hasattr(env, "dlbook_results_docs"):
+        env.dlbook_results_docs = set()
+    env.dlbook_results_docs |= getattr(other, "dlbook_results_docs", set())
+
+
+def on_env_purge_doc(app, env, docname) -> None:
+    getattr(env, "dlbook_results_docs", set()).discard(docname)
+
+
+def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
+    results = getattr(app.env, "dlbook_results", None)
+    if exception is not None or app.builder.format != "html" or results is None:
+        return
+    out = Path(app.outdir) / "results.json"
+    out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def setup(app: Sphinx) -> dict:
+    app.add_node(results_placeholder)
+    app.add_directive("results-table", ResultsTable)
+    app.connect("doctree-resolved", on_doctree_resolved)
+    app.connect("env-get-outdated", on_env_get_outdated)
+    app.connect("env-merge-info", on_env_merge_info)
+    app.connect("env-purge-doc", on_env_purge_doc)
+    app.connect("build-finished", on_build_finished)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,95 @@
+"""The results extension fills the table from glued values and judges each bar."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PAGE = textwrap.dedent(
+    """\
+    ---
+    jupytext:
+      text_representation:
+        extension: .md
+        format_name: myst
+    kernelspec:
+      display_name: Python 3
+      language: python
+      name: python3
+    ---
+    # Experiments
+
+    ```{code-cell} ipython3
+    from myst_nb import glue
+    glue("acc", float(0.91), display=False)
+    glue("loss_a", 1.5, display=False)
+    glue("loss_b", 2.5, display=False)
+    ```
+    """
+)
+
+SPEC = {
+    "parts": [
+        {
+            "title": "Part A",
+            "figures": [
+                {"key": "acc", "page": "exp", "what": "Accuracy", "format": ".1%",
+                 "bar": {"op": ">=", "value": 0.9}, "reference": "90% (paper)"},
+                {"key": "loss_a", "page": "exp", "what": "Loss A", "format": ".2f",
+                 "bar": {"op": "<", "key": "loss_b"}, "reference": "beats B"},
+                {"key": "loss_b", "page": "exp", "what": "Loss B", "reference": "baseline"},
+                {"key": "other", "page": "not_built", "what": "Elsewhere", "reference": "-"},
+            ],
+        }
+    ]
+}  # fmt: skip
+
+
+def make_book(root: Path, spec: dict) -> None:
+    (root / "_data").mkdir()
+    (root / "_data" / "results.yml").write_text(json.dumps(spec))
+    (root / "exp.md").write_text(PAGE)
+    (root / "results.md").write_text(
+        "# Results\n\n```{results-table}\n:data: _data/results.yml\n```\n"
+    )
+    (root / "_toc.yml").write_text("format: jb-book\nroot: results\nchapters:\n  - file: exp\n")
+    (root / "_config.yml").write_text(
+        "title: t\nexclude_patterns: [_data]\nexecute:\n  execute_notebooks: cache\n"
+        f"sphinx:\n  local_extensions:\n    results: {ROOT / '_ext'}\n"
+    )
+
+
+def build(root: Path) -> subprocess.CompletedProcess:
+    jb = Path(sys.executable).with_name("jupyter-book")
+    return subprocess.run(
+        [str(jb), "build", str(root), "-W"], capture_output=True, text=True, timeout=600
+    )
+
+
+def test_table_and_json_hold_values_and_verdicts(tmp_path):
+    make_book(tmp_path, SPEC)
+    result = build(tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    data = json.loads((tmp_path / "_build" / "html" / "results.json").read_text())
+    figures = {f["key"]: f for f in data["parts"][0]["figures"]}
+    assert set(figures) == {"acc", "loss_a", "loss_b"}, "figures of unbuilt pages are left out"
+    assert figures["acc"]["value"] == 0.91 and figures["acc"]["meets_bar"] is True
+    assert figures["loss_a"]["meets_bar"] is True, "1.5 < loss_b (2.5)"
+    assert figures["loss_b"]["meets_bar"] is None, "reported, not judged"
+    assert data["build"]["cpu_count"] >= 1 and "numpy" in data["build"]["versions"]
+    html = (tmp_path / "_build" / "html" / "results.html").read_text()
+    assert "91.0%" in html and "90% (paper)" in html and "&gt;= 0.9" in html
+
+
+def test_a_page_that_does_not_glue_its_key_fails_the_strict_build(tmp_path):
+    spec = json.loads(json.dumps(SPEC))
+    spec["parts"][0]["figures"][0]["key"] = "renamed_acc"
+    make_book(tmp_path, spec)
+    result = build(tmp_path)
+    assert result.returncode != 0
+    assert "does not glue 'renamed_acc'" in result.stdout + result.stderr
