@@ -159,18 +159,25 @@ def _indexes(app: Sphinx) -> list[PackageIndex]:
     return app._package_cache_indexes
 
 
-def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
-    code = code_of_page(source[0])
+def page_source_and_dependencies(app: Sphinx, source: str) -> tuple[str, list[Path]]:
+    """The page source as the build executes it (package hash in its kernelspec) and the
+    package files it depends on; an unchanged source and no files for other pages."""
+    code = code_of_page(source)
     if code is None:
-        return
-    indexes = _indexes(app)
-    files = dependency_files(code, indexes)
+        return source, []
+    files = dependency_files(code, _indexes(app))
     if not files:
-        return
+        return source, []
+    digest = hash_files(files, Path(app.confdir).resolve())
+    return with_hash_in_kernelspec(source, digest), files
+
+
+def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
+    source[0], files = page_source_and_dependencies(app, source[0])
     for path in files:
         app.env.note_dependency(str(path))
-    source[0] = with_hash_in_kernelspec(source[0], hash_files(files, Path(app.confdir).resolve()))
-    LOGGER.verbose("[package_cache] %s depends on %d package files", docname, len(files))
+    if files:
+        LOGGER.verbose("[package_cache] %s depends on %d package files", docname, len(files))
 
 
 def on_builder_inited(app: Sphinx) -> None:

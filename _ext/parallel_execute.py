@@ -1,0 +1,101 @@
+"""Execute the pages a build needs in parallel, before Sphinx reads them one by one.
+
+myst-nb executes notebook pages one after the other while Sphinx reads them. This extension
+runs first (``env-before-read-docs``): it finds the pages whose notebooks are not in the
+execution cache, executes them in ``dlbook_execution_jobs`` kernels at once, and stores each
+result in the cache exactly as myst-nb would. When Sphinx then reads the pages, myst-nb finds
+every notebook cached. A page that fails here is simply left uncached: myst-nb executes it
+again during the read and reports the error with its traceback, as without this extension.
+
+Each page still runs alone in a fresh kernel, top to bottom, from its own folder, so results
+do not depend on what runs beside it. Set ``dlbook_execution_jobs`` to 1 to turn this off.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from jupyter_cache import get_cache
+from jupyter_cache.base import CacheBundleIn
+from jupyter_cache.executors.utils import single_nb_execution
+from myst_nb.core.read import create_nb_reader
+from package_cache import page_source_and_dependencies
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+LOGGER = logging.getLogger(__name__)
+
+
+def pages_to_execute(app: Sphinx, docnames: list[str]) -> list[tuple[str, Path, object]]:
+    """(docname, path, notebook) of the pages whose notebooks the cache does not hold."""
+    env = app.env
+    config = env.mystnb_config
+    cache = get_cache(config.execution_cache_path)
+    pending = []
+    for docname in sorted(docnames):
+        path = Path(env.doc2path(docname))
+        if path.suffix not in {".md", ".ipynb"} or not path.is_file():
+            continue
+        if any(path.match(pattern) for pattern in config.execution_excludepatterns):
+            continue
+        text, _ = page_source_and_dependencies(app, path.read_text())
+        reader = create_nb_reader(str(path), env.myst_config, config, text)
+        if reader is None:
+            continue
+        notebook = reader.read(text)
+        try:
+            cache.match_cache_notebook(notebook)
+        except KeyError:
+            pending.append((docname, path, notebook))
+    return pending
+
+
+def on_env_before_read_docs(app: Sphinx, env, docnames: list[str]) -> None:
+    config = env.mystnb_config
+    jobs = app.config.dlbook_execution_jobs or os.cpu_count() or 1
+    if config.execution_mode != "cache" or jobs < 2:
+        return
+    pending = pages_to_execute(app, docnames)
+    if len(pending) < 2:
+        return  # nothing to run side by side: let myst-nb execute as usual
+    cache = get_cache(config.execution_cache_path)
+    LOGGER.info("[parallel] executing %d pages, %d at a time", len(pending), jobs)
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {
+            pool.submit(
+                single_nb_execution,
+                notebook,
+                cwd=str(path.parent),
+                allow_errors=config.execution_allow_errors,
+                timeout=config.execution_timeout,
+                meta_override=True,
+            ): (docname, path, notebook)
+            for docname, path, notebook in pending
+        }
+        for future in as_completed(futures):
+            docname, path, notebook = futures[future]
+            result = future.result()
+            if result.err is not None:
+                LOGGER.info("[parallel] %s failed; it will run again while read", docname)
+                continue
+            # Cache writes happen here, in one thread, as myst-nb would make them.
+            cache.cache_notebook_bundle(
+                CacheBundleIn(notebook, str(path), data={"execution_seconds": result.time}),
+                check_validity=False,
+                overwrite=True,
+            )
+            LOGGER.info("[parallel] %s executed in %.1f s", docname, result.time)
+    LOGGER.info("[parallel] %d pages in %.1f s", len(pending), time.perf_counter() - start)
+
+
+def setup(app: Sphinx) -> dict:
+    # The pre-executor must key pages exactly as the read will, package hash included.
+    app.setup_extension("package_cache")
+    # 0 means one job per CPU core.
+    app.add_config_value("dlbook_execution_jobs", 0, "env", [int])
+    app.connect("env-before-read-docs", on_env_before_read_docs)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

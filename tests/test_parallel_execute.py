@@ -1,0 +1,97 @@
+"""Pages run side by side before the read; myst-nb then finds them all in the cache."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+HEADER = textwrap.dedent(
+    """\
+    ---
+    jupytext:
+      text_representation:
+        extension: .md
+        format_name: myst
+    kernelspec:
+      display_name: Python 3
+      language: python
+      name: python3
+    ---
+    """
+)
+
+
+def page(name: str, log: Path, body: str = "time.sleep(2)") -> str:
+    return HEADER + textwrap.dedent(
+        f"""\
+        # {name}
+
+        ```{{code-cell}} ipython3
+        import json, time
+        start = time.time()
+        {body}
+        with open({str(log)!r}, "a") as f:
+            f.write(json.dumps(["{name}", start, time.time()]) + "\\n")
+        ```
+        """
+    )
+
+
+def make_book(root: Path, jobs: int, failing: bool = False) -> Path:
+    log = root / "runs.log"
+    for name in ("p1", "p2", "p3"):
+        body = "raise RuntimeError('broken page')" if failing and name == "p3" else "time.sleep(2)"
+        (root / f"{name}.md").write_text(page(name, log, body))
+    (root / "_toc.yml").write_text(
+        "format: jb-book\nroot: p1\nchapters:\n  - file: p2\n  - file: p3\n"
+    )
+    (root / "_config.yml").write_text(
+        textwrap.dedent(
+            f"""\
+            title: t
+            execute:
+              execute_notebooks: cache
+            sphinx:
+              local_extensions:
+                parallel_execute: {ROOT / "_ext"}
+              config:
+                dlbook_execution_jobs: {jobs}
+                nb_execution_raise_on_error: true
+            """
+        )
+    )
+    return log
+
+
+def build(root: Path) -> subprocess.CompletedProcess:
+    jb = Path(sys.executable).with_name("jupyter-book")
+    return subprocess.run(
+        [str(jb), "build", str(root), "-W"], capture_output=True, text=True, timeout=600
+    )
+
+
+def test_pages_overlap_and_the_read_uses_the_cache(tmp_path):
+    log = make_book(tmp_path, jobs=2)
+    result = build(tmp_path)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-3000:]
+    runs = [json.loads(line) for line in log.read_text().splitlines()]
+    assert sorted(r[0] for r in runs) == ["p1", "p2", "p3"], "each page ran exactly once"
+    (_, s1, e1), (_, s2, e2) = sorted(runs, key=lambda r: r[1])[:2]
+    assert s2 < e1, "the first two pages ran at the same time"
+    assert "[parallel] executing 3 pages, 2 at a time" in out
+    assert out.count("Using cached notebook") == 3
+
+
+def test_a_failing_page_is_still_reported_by_the_read(tmp_path):
+    make_book(tmp_path, jobs=2, failing=True)
+    result = build(tmp_path)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "p3 failed; it will run again while read" in out
+    assert "broken page" in out, "myst-nb re-runs it and shows the traceback"
