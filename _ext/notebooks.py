@@ -28,9 +28,10 @@ from pathlib import Path
 
 import jupytext
 import nbformat
-from package_cache import _parse_code, code_of_page
 from sphinx.application import Sphinx
 from sphinx.util import logging
+
+from package_cache import _parse_code, code_of_page
 
 LOGGER = logging.getLogger(__name__)
 
@@ -200,28 +201,46 @@ def _is_executable(app: Sphinx, docname: str) -> bool:
     return "kernelspec" in app.env.metadata.get(docname, {})
 
 
+def _link_pdf(app: Sphinx, group: dict, pathto) -> None:
+    """Make the theme's ".pdf" entry download the whole book's PDF instead of printing."""
+    for button in group["buttons"]:
+        if button.get("label") == "download-pdf-button":
+            button.update(
+                type="link",
+                url=pathto(app.config.dlbook_pdf_name, 1),
+                tooltip="Download the whole book as a PDF",
+            )
+            button.pop("javascript", None)
+
+
+def _link_notebook(group: dict, notebook_url: str) -> None:
+    group["buttons"] = [b for b in group["buttons"] if b.get("label") != "download-notebook-button"]
+    group["buttons"].insert(
+        0,
+        {
+            "type": "link",
+            "url": notebook_url,
+            "text": ".ipynb",
+            "icon": "fas fa-code",
+            "tooltip": "Download this page as a ready-to-run notebook",
+            "label": "download-notebook-button",
+        },
+    )
+
+
 def add_buttons(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    if doctree is None or not _is_executable(app, pagename):
+    if doctree is None:
         return
     buttons = context.setdefault("header_buttons", [])
     pathto = context["pathto"]
-    notebook_url = pathto(f"{NOTEBOOK_DIR}/{pagename}.ipynb", 1)
+    executable = _is_executable(app, pagename)
     for group in buttons:
         if group.get("label") == "download-buttons":
-            group["buttons"] = [
-                b for b in group["buttons"] if b.get("label") != "download-notebook-button"
-            ]
-            group["buttons"].insert(
-                0,
-                {
-                    "type": "link",
-                    "url": notebook_url,
-                    "text": ".ipynb",
-                    "icon": "fas fa-code",
-                    "tooltip": "Download this page as a ready-to-run notebook",
-                    "label": "download-notebook-button",
-                },
-            )
+            _link_pdf(app, group, pathto)
+            if executable:
+                _link_notebook(group, pathto(f"{NOTEBOOK_DIR}/{pagename}.ipynb", 1))
+    if not executable:
+        return
     urls = launch_urls(app, pagename)
     if not urls:
         return
@@ -283,6 +302,7 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict:
     app.add_config_value("dlbook_notebooks_branch", "notebooks", "html", [str])
+    app.add_config_value("dlbook_pdf_name", "dlbook.pdf", "html", [str])
     app.connect("html-page-context", add_buttons, priority=600)
     app.connect("build-finished", write_notebooks)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -7,63 +7,15 @@ pages). Skip it locally with `pytest -m "not book"`; the README's test command a
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
-BUILD_LOG = ROOT / "_build" / "book-build.log"
+from conftest import ROOT, toc_files
 
 pytestmark = pytest.mark.book
-
-
-def toc_files(toc: dict | list) -> list[str]:
-    """Every `file:` named in a jb-book table of contents, root first."""
-    found = []
-    if isinstance(toc, dict):
-        for key in ("root", "file"):
-            if key in toc:
-                found.append(toc[key])
-        for value in toc.values():
-            if isinstance(value, list | dict):
-                found.extend(toc_files(value))
-    elif isinstance(toc, list):
-        for item in toc:
-            found.extend(toc_files(item))
-    return found
-
-
-def book_env() -> dict[str, str]:
-    env = dict(os.environ)
-    mirror = ROOT.parent / "shared" / "data"
-    if "DLBOOK_DATA_MIRROR" not in env and mirror.is_dir():
-        env["DLBOOK_DATA_MIRROR"] = str(mirror)
-    return env
-
-
-@pytest.fixture(scope="module")
-def built_book() -> Path:
-    jb = Path(sys.executable).with_name("jupyter-book")
-    BUILD_LOG.parent.mkdir(exist_ok=True)
-    with BUILD_LOG.open("w") as log:
-        result = subprocess.run(
-            [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=book_env(),
-            cwd=ROOT,
-            timeout=80 * 60,
-        )
-    if result.returncode != 0:
-        tail = "\n".join(BUILD_LOG.read_text(errors="replace").splitlines()[-60:])
-        pytest.fail(f"the book build failed (full log: {BUILD_LOG}):\n{tail}")
-    return HTML
 
 
 def test_every_toc_page_is_built(built_book):

@@ -1,0 +1,77 @@
+"""Shared fixtures: the whole book built once per test session (HTML, then the PDF)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "_build"
+HTML = BUILD / "html"
+PDF = BUILD / "latex" / "dlbook.pdf"
+
+
+def toc_files(toc: dict | list) -> list[str]:
+    """Every `file:` named in a jb-book table of contents, root first."""
+    found = []
+    if isinstance(toc, dict):
+        for key in ("root", "file"):
+            if key in toc:
+                found.append(toc[key])
+        for value in toc.values():
+            if isinstance(value, list | dict):
+                found.extend(toc_files(value))
+    elif isinstance(toc, list):
+        for item in toc:
+            found.extend(toc_files(item))
+    return found
+
+
+def book_env() -> dict[str, str]:
+    env = dict(os.environ)
+    mirror = ROOT.parent / "shared" / "data"
+    if "DLBOOK_DATA_MIRROR" not in env and mirror.is_dir():
+        env["DLBOOK_DATA_MIRROR"] = str(mirror)
+    return env
+
+
+def run_build(args: list[str], log: Path, what: str) -> None:
+    jb = Path(sys.executable).with_name("jupyter-book")
+    log.parent.mkdir(exist_ok=True)
+    with log.open("w") as out:
+        result = subprocess.run(
+            [str(jb), "build", str(ROOT), *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=book_env(),
+            cwd=ROOT,
+            timeout=80 * 60,
+        )
+    if result.returncode != 0:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-60:])
+        pytest.fail(f"the {what} build failed (full log: {log}):\n{tail}")
+
+
+@pytest.fixture(scope="session")
+def built_book() -> Path:
+    """The HTML book, every cell executed, warnings as errors."""
+    run_build(["-W", "-n", "--keep-going"], BUILD / "book-build.log", "HTML")
+    return HTML
+
+
+@pytest.fixture(scope="session")
+def built_pdf(built_book) -> Path:
+    """The whole book as one PDF (XeLaTeX), also copied beside the HTML for its download."""
+    if shutil.which("xelatex") is None or shutil.which("latexmk") is None:
+        if os.environ.get("CI"):
+            pytest.fail("XeLaTeX is not installed: see README, 'The PDF' (.ci/run installs it)")
+        pytest.skip("needs XeLaTeX and latexmk (see README, 'The PDF')")
+    run_build(["--builder", "pdflatex"], BUILD / "pdf-build.log", "PDF")
+    assert PDF.is_file(), f"the PDF build made no {PDF}"
+    shutil.copy2(PDF, built_book / PDF.name)
+    return PDF
