@@ -22,9 +22,10 @@ from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 from jupyter_cache.executors.utils import single_nb_execution
 from myst_nb.core.read import create_nb_reader
-from package_cache import page_source_and_dependencies
 from sphinx.application import Sphinx
 from sphinx.util import logging
+
+from package_cache import page_source_and_dependencies
 
 LOGGER = logging.getLogger(__name__)
 

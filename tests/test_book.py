@@ -94,3 +94,11 @@ def test_executable_pages_launch_their_ready_to_run_notebook(built_book):
         source = jupytext.read(ROOT / f"{docname}.md")
         expected = [c.source for c in source.cells if c.cell_type == "code"]
         assert [c.source for c in cells if c.cell_type == "code"] == expected, docname
+
+
+def test_pages_carry_sharing_metadata_logo_and_favicon(built_book):
+    for docname in toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text())):
+        html = (built_book / f"{docname}.html").read_text()
+        assert re.search(r'<meta name="description" content="[^"]{40,}"', html), docname
+        assert '<meta property="og:title"' in html, docname
+        assert 'rel="icon"' in html and "logo__image" in html, docname
