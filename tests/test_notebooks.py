@@ -3,11 +3,8 @@ and a generated notebook that runs top to bottom in a fresh environment with onl
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import textwrap
-import venv
 from pathlib import Path
 
 import jupytext
@@ -16,6 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "_ext"))
+sys.path.insert(0, str(ROOT / "tools"))
 
 from notebooks import SETUP_TAG, make_notebook, read_pins, requirements_for  # noqa: E402
 
@@ -94,33 +92,14 @@ def _small_page() -> Path:
 def test_generated_notebook_runs_in_a_fresh_environment(tmp_path):
     """Only Jupyter is installed; the setup cell installs dlbook (from this checkout) and the
     pinned libraries the page needs, then the page runs top to bottom."""
+    from fresh_notebooks import make_fresh_env, run_notebook
+
     page = _small_page()
     notebook = make_notebook(page.read_text(), PINS, "unused: DLBOOK_SOURCE overrides it")
     nb_path = tmp_path / "page.ipynb"
     nbformat.write(notebook, nb_path)
-
-    env_dir = tmp_path / "fresh"
-    venv.create(env_dir, with_pip=True)
-    python = env_dir / "bin" / "python"
-    pip = [str(python), "-m", "pip", "install", "--quiet"]
-    subprocess.run([*pip, f"nbclient=={PINS['nbclient'].split('==')[1]}", "ipykernel"], check=True)
-    runner = textwrap.dedent(
-        f"""\
-        import nbclient, nbformat
-        nb = nbformat.read({str(nb_path)!r}, as_version=4)
-        nbclient.NotebookClient(nb, timeout=900, kernel_name="python3",
-                                resources={{"metadata": {{"path": {str(tmp_path)!r}}}}}).execute()
-        nbformat.write(nb, {str(nb_path)!r})
-        """
-    )
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
-    env.update(DLBOOK_SOURCE=str(ROOT), PATH=f"{env_dir / 'bin'}:{env.get('PATH', '')}")
-    mirror = ROOT.parent / "shared" / "data"
-    if mirror.is_dir():
-        env.setdefault("DLBOOK_DATA_MIRROR", str(mirror))
-    result = subprocess.run(
-        [str(python), "-c", runner], env=env, capture_output=True, text=True, timeout=1800
-    )
+    python = make_fresh_env(tmp_path / "fresh", PINS["nbclient"].split("==")[1])
+    result = run_notebook(python, nb_path, tmp_path)
     assert result.returncode == 0, result.stderr[-4000:]
     executed = nbformat.read(nb_path, as_version=4)
     setup_output = "".join(o.get("text", "") for o in executed.cells[0].outputs)
