@@ -1,0 +1,1 @@
+"""Tested neural-network layers that the chapters reuse."""
