@@ -1,0 +1,226 @@
+"""Tests for dlbook.recsys: splits, baselines, matrix factorisation and its training loop."""
+
+import numpy as np
+import pytest
+import torch
+
+from dlbook.recsys import (
+    BiasBaseline,
+    GlobalMean,
+    MatrixFactorization,
+    fit_ratings,
+    kfold_indices,
+    predict_ratings,
+    rmse,
+    train_test_split_ratings,
+)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """The tensors here are tiny: a second intra-op thread only adds synchronisation cost."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def synthetic_ratings(num_users=60, num_items=40, dim=3, density=0.5, noise=0.3, seed=0):
+    """Ratings from a known low-rank model with biases, on a random subset of the grid."""
+    rng = np.random.default_rng(seed)
+    p = rng.normal(0, 0.6, (num_users, dim))
+    q = rng.normal(0, 0.6, (num_items, dim))
+    bu = rng.normal(0, 0.4, num_users)
+    bi = rng.normal(0, 0.4, num_items)
+    uu, ii = np.meshgrid(np.arange(num_users), np.arange(num_items), indexing="ij")
+    keep = rng.random(uu.shape) < density
+    users, items = uu[keep], ii[keep]
+    clean = 3.5 + bu[users] + bi[items] + (p[users] * q[items]).sum(1)
+    ratings = clean + rng.normal(0, noise, len(users))
+    return users.astype(np.int64), items.astype(np.int64), ratings.astype(np.float32)
+
+
+# ----------------------------------------------------------------------------- splits
+
+
+def test_train_test_split_is_a_seeded_partition():
+    train, test = train_test_split_ratings(1000, 0.2, seed=3)
+    assert len(test) == 200 and len(train) == 800
+    assert np.array_equal(np.sort(np.concatenate([train, test])), np.arange(1000))
+    again = train_test_split_ratings(1000, 0.2, seed=3)
+    assert np.array_equal(again[1], test)
+    assert not np.array_equal(train_test_split_ratings(1000, 0.2, seed=4)[1], test)
+
+
+def test_kfold_covers_every_row_once():
+    folds = kfold_indices(103, n_splits=5, seed=0)
+    assert len(folds) == 5
+    tests = np.concatenate([te for _, te in folds])
+    assert np.array_equal(np.sort(tests), np.arange(103))
+    for train, test in folds:
+        assert len(np.intersect1d(train, test)) == 0
+        assert len(train) + len(test) == 103
+        assert len(test) in (20, 21)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: train_test_split_ratings(10, 1.0),
+        lambda: train_test_split_ratings(1, 0.5),
+        lambda: kfold_indices(10, n_splits=1),
+        lambda: kfold_indices(3, n_splits=4),
+    ],
+)
+def test_bad_split_arguments(call):
+    with pytest.raises(ValueError):
+        call()
+
+
+def test_rmse():
+    assert rmse([1.0, 2.0], [1.0, 4.0]) == pytest.approx(np.sqrt(2.0))
+    assert rmse(torch.tensor([3.0]), np.array([3.0])) == 0.0
+    with pytest.raises(ValueError):
+        rmse([1.0, 2.0], [1.0])
+
+
+# ----------------------------------------------------------------------------- baselines
+
+
+def test_global_mean():
+    model = GlobalMean().fit([0, 1], [0, 1], [2.0, 4.0])
+    assert np.allclose(model.predict([5, 6, 7], [0, 0, 0]), 3.0)
+
+
+def test_bias_baseline_solves_the_regularised_least_squares_problem():
+    users, items, ratings = synthetic_ratings()
+    lam_u, lam_i = 3.0, 2.0
+    model = BiasBaseline(60, 40, reg_user=lam_u, reg_item=lam_i, n_epochs=200)
+    model.fit(users, items, ratings)
+    # Reference: the same objective solved exactly as one ridge-regression linear system.
+    mu = ratings.mean()
+    x = np.zeros((len(users), 100))
+    x[np.arange(len(users)), users] = 1.0
+    x[np.arange(len(users)), 60 + items] = 1.0
+    reg = np.diag([lam_u] * 60 + [lam_i] * 40)
+    b = np.linalg.solve(x.T @ x + reg, x.T @ (ratings - mu))
+    assert np.allclose(model.user_bias_, b[:60], atol=1e-6)
+    assert np.allclose(model.item_bias_, b[60:], atol=1e-6)
+    # Biases beat the global mean on the data they were fitted to.
+    base = GlobalMean().fit(users, items, ratings)
+    assert rmse(model.predict(users, items), ratings) < rmse(base.predict(users, items), ratings)
+
+
+def test_bias_baseline_validates_ids():
+    model = BiasBaseline(3, 3)
+    with pytest.raises(ValueError):
+        model.fit([0, 3], [0, 1], [1.0, 2.0])
+    with pytest.raises(RuntimeError):
+        BiasBaseline(3, 3).predict([0], [0])
+
+
+# ----------------------------------------------------------------------------- model
+
+
+def test_matrix_factorization_shapes_and_formula():
+    torch.manual_seed(0)
+    model = MatrixFactorization(7, 5, dim=4, global_mean=3.0)
+    with torch.no_grad():
+        model.user_bias.weight.normal_()
+        model.item_bias.weight.normal_()
+    users = torch.tensor([0, 6, 3])
+    items = torch.tensor([4, 0, 2])
+    out = model(users, items)
+    assert out.shape == (3,)
+    p = model.user_factors.weight[users]
+    q = model.item_factors.weight[items]
+    expected = (
+        3.0 + model.user_bias.weight[users, 0] + model.item_bias.weight[items, 0] + (p * q).sum(1)
+    )
+    assert torch.allclose(out, expected)
+    assert model.user_factors.weight.shape == (7, 4)
+    assert model.item_factors.weight.shape == (5, 4)
+    # The global mean is a buffer, not a trained parameter.
+    assert "global_mean" not in dict(model.named_parameters())
+
+
+def test_matrix_factorization_penalty():
+    model = MatrixFactorization(3, 2, dim=2, reg=2.0, reg_bias=0.5)
+    with torch.no_grad():
+        for emb in (model.user_factors, model.item_factors, model.user_bias, model.item_bias):
+            emb.weight.fill_(1.0)
+    # 2 * (3*2 + 2*2) + 0.5 * (3 + 2)
+    assert model.penalty().item() == pytest.approx(22.5)
+
+
+@pytest.mark.parametrize("kwargs", [dict(dim=-1), dict(reg=-1.0), dict(init_std=-0.1)])
+def test_matrix_factorization_rejects_bad_arguments(kwargs):
+    with pytest.raises(ValueError):
+        MatrixFactorization(3, 3, **kwargs)
+
+
+def test_biases_alone_reproduce_the_bias_baseline():
+    users, items, ratings = synthetic_ratings()
+    baseline = BiasBaseline(60, 40, reg_user=4.0, reg_item=4.0, n_epochs=300)
+    baseline.fit(users, items, ratings)
+    torch.manual_seed(0)
+    model = MatrixFactorization(60, 40, dim=0, global_mean=float(ratings.mean()), reg_bias=4.0)
+    fit_ratings(model, users, items, ratings, epochs=300, lr=0.1)
+    got = predict_ratings(model, users, items, clip=None)
+    want = baseline.predict(users, items)
+    assert np.max(np.abs(got - want)) < 2e-3
+    assert np.allclose(
+        model.user_bias.weight[:, 0].detach().numpy(), baseline.user_bias_, atol=2e-3
+    )
+
+
+def test_training_lowers_the_loss_and_beats_the_bias_baseline():
+    users, items, ratings = synthetic_ratings(seed=1)
+    train, test = train_test_split_ratings(len(ratings), 0.2, seed=0)
+    torch.manual_seed(0)
+    model = MatrixFactorization(
+        60, 40, dim=3, global_mean=float(ratings[train].mean()), reg=1.0, reg_bias=1.0
+    )
+    history = fit_ratings(
+        model,
+        users[train],
+        items[train],
+        ratings[train],
+        epochs=40,
+        lr=0.02,
+        batch_size=256,
+        validation=(users[test], items[test], ratings[test]),
+        clip=None,
+    )
+    assert set(history) == {"loss", "rmse", "val_rmse"}
+    assert all(len(v) == 40 for v in history.values())
+    assert history["loss"][-1] < 0.5 * history["loss"][0]
+    baseline = BiasBaseline(60, 40).fit(users[train], items[train], ratings[train])
+    bias_rmse = rmse(baseline.predict(users[test], items[test]), ratings[test])
+    assert history["val_rmse"][-1] < bias_rmse - 0.1
+
+
+def test_full_batch_training_is_deterministic():
+    users, items, ratings = synthetic_ratings(num_users=20, num_items=10)
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        model = MatrixFactorization(20, 10, dim=2, global_mean=3.5, reg=0.1)
+        runs.append(fit_ratings(model, users, items, ratings, epochs=5)["loss"])
+    assert runs[0] == runs[1]
+
+
+def test_predict_ratings_clips_to_the_scale():
+    model = MatrixFactorization(2, 2, dim=0, global_mean=9.0)
+    assert np.allclose(predict_ratings(model, [0, 1], [1, 0]), 5.0)
+    assert np.allclose(predict_ratings(model, [0, 1], [1, 0], clip=None), 9.0)
+
+
+def test_fit_ratings_rejects_bad_arguments():
+    model = MatrixFactorization(2, 2, dim=1)
+    with pytest.raises(ValueError):
+        fit_ratings(model, [0, 1], [0], [1.0, 2.0])
+    with pytest.raises(ValueError):
+        fit_ratings(model, [0], [0], [1.0], epochs=0)
+    with pytest.raises(ValueError):
+        fit_ratings(model, [0], [0], [1.0], batch_size=0)
