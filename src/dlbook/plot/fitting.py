@@ -1,6 +1,6 @@
 """Compare runs: one metric of several training histories on the same axes.
 
-:func:`dlbook.plot.plot_history` shows one run, metric by metric. When a chapter asks "which
+:func:`dlbook.plot.curves.plot_history` shows one run, metric by metric. When a chapter asks "which
 of these models overfits first?" (a smaller network, a regularised one, one with dropout), the
 answer is one curve per run on one panel, which is what :func:`plot_runs` draws.
 """
