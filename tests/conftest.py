@@ -15,6 +15,20 @@ BUILD = ROOT / "_build"
 HTML = BUILD / "html"
 PDF = BUILD / "latex" / "dlbook.pdf"
 
+#: The YAML header that makes a MyST Markdown file an executable notebook page.
+NOTEBOOK_HEADER = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+"""
+
 
 def toc_files(toc: dict | list) -> list[str]:
     """Every `file:` named in a jb-book table of contents, root first."""

@@ -11,6 +11,8 @@ import jupytext
 import nbformat
 import pytest
 
+from conftest import NOTEBOOK_HEADER
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "_ext"))
 sys.path.insert(0, str(ROOT / "tools"))
@@ -19,18 +21,8 @@ from notebooks import SETUP_TAG, make_notebook, read_pins, requirements_for  # n
 
 PINS = read_pins(ROOT / "requirements.txt")
 
-PAGE = textwrap.dedent(
+PAGE = NOTEBOOK_HEADER + textwrap.dedent(
     """\
-    ---
-    jupytext:
-      text_representation:
-        extension: .md
-        format_name: myst
-    kernelspec:
-      display_name: Python 3
-      language: python
-      name: python3
-    ---
     # A page
 
     Some text.

@@ -15,25 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from conftest import NOTEBOOK_HEADER
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "_ext"))
 
 from package_cache import PackageIndex, dependency_files  # noqa: E402
 
-HEADER = textwrap.dedent(
-    """\
-    ---
-    jupytext:
-      text_representation:
-        extension: .md
-        format_name: myst
-    kernelspec:
-      display_name: Python 3
-      language: python
-      name: python3
-    ---
-    """
-)
+HEADER = NOTEBOOK_HEADER
 
 
 def page(name: str, imports: str, log: Path) -> str:

@@ -8,22 +8,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+from conftest import NOTEBOOK_HEADER
+
 ROOT = Path(__file__).resolve().parents[1]
 
-HEADER = textwrap.dedent(
-    """\
-    ---
-    jupytext:
-      text_representation:
-        extension: .md
-        format_name: myst
-    kernelspec:
-      display_name: Python 3
-      language: python
-      name: python3
-    ---
-    """
-)
+HEADER = NOTEBOOK_HEADER
 
 
 def page(name: str, log: Path, body: str = "time.sleep(2)") -> str:

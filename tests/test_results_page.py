@@ -8,20 +8,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+from conftest import NOTEBOOK_HEADER
+
 ROOT = Path(__file__).resolve().parents[1]
 
-PAGE = textwrap.dedent(
+PAGE = NOTEBOOK_HEADER + textwrap.dedent(
     """\
-    ---
-    jupytext:
-      text_representation:
-        extension: .md
-        format_name: myst
-    kernelspec:
-      display_name: Python 3
-      language: python
-      name: python3
-    ---
     # Experiments
 
     ```{code-cell} ipython3
