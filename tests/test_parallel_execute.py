@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -21,11 +22,12 @@ def page(name: str, log: Path, body: str = "time.sleep(2)") -> str:
         # {name}
 
         ```{{code-cell}} ipython3
-        import json, time
+        import json, os, time
         start = time.time()
         {body}
+        threads = os.environ.get("OMP_NUM_THREADS")
         with open({str(log)!r}, "a") as f:
-            f.write(json.dumps(["{name}", start, time.time()]) + "\\n")
+            f.write(json.dumps(["{name}", start, time.time(), threads]) + "\\n")
         ```
         """
     )
@@ -59,8 +61,9 @@ def make_book(root: Path, jobs: int, failing: bool = False) -> Path:
 
 def build(root: Path) -> subprocess.CompletedProcess:
     jb = Path(sys.executable).with_name("jupyter-book")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_THREADS")}
     return subprocess.run(
-        [str(jb), "build", str(root), "-W"], capture_output=True, text=True, timeout=600
+        [str(jb), "build", str(root), "-W"], capture_output=True, text=True, timeout=600, env=env
     )
 
 
@@ -71,9 +74,11 @@ def test_pages_overlap_and_the_read_uses_the_cache(tmp_path):
     assert result.returncode == 0, out[-3000:]
     runs = [json.loads(line) for line in log.read_text().splitlines()]
     assert sorted(r[0] for r in runs) == ["p1", "p2", "p3"], "each page ran exactly once"
-    (_, s1, e1), (_, s2, e2) = sorted(runs, key=lambda r: r[1])[:2]
+    (_, s1, e1, _), (_, s2, e2, _) = sorted(runs, key=lambda r: r[1])[:2]
     assert s2 < e1, "the first two pages ran at the same time"
-    assert "[parallel] executing 3 pages, 2 at a time" in out
+    share = max(1, (os.cpu_count() or 1) // 2)
+    assert {r[3] for r in runs} == {str(share)}, "each kernel got its share of the cores"
+    assert f"[parallel] executing 3 pages, 2 at a time, {share} thread(s) each" in out
     assert out.count("Using cached notebook") == 3
 
 
