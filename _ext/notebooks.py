@@ -31,7 +31,7 @@ import nbformat
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from package_cache import _parse_code, code_of_page
+from package_cache import _parse_code, code_of_page, is_notebook_source
 
 LOGGER = logging.getLogger(__name__)
 
@@ -198,7 +198,9 @@ def launch_urls(app: Sphinx, docname: str) -> dict[str, str]:
 
 
 def _is_executable(app: Sphinx, docname: str) -> bool:
-    return "kernelspec" in app.env.metadata.get(docname, {})
+    if docname not in app.env.all_docs:
+        return False  # generated pages: search, index
+    return is_notebook_source(Path(app.env.doc2path(docname)).read_text())
 
 
 def _link_pdf(app: Sphinx, group: dict, pathto) -> None:

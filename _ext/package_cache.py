@@ -106,9 +106,17 @@ class PackageIndex:
         return files
 
 
+def is_notebook_source(source: str) -> bool:
+    """Whether a MyST Markdown page is an executable notebook (its front matter has a kernel).
+
+    The one test of "is this page executable" that the extensions, tools and tests share.
+    """
+    return source.startswith("---") and "kernelspec" in source.split("\n---", 2)[0]
+
+
 def code_of_page(source: str) -> str | None:
     """The code cells of a MyST notebook page, joined, or None when it is not a notebook."""
-    if not source.startswith("---") or "kernelspec" not in source.split("\n---", 2)[0]:
+    if not is_notebook_source(source):
         return None
     import jupytext
 

@@ -9,8 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+# The book's Sphinx extensions are plain modules in _ext/; the tests import them by name.
+sys.path.insert(0, str(ROOT / "_ext"))
+
+from package_cache import is_notebook_source  # noqa: E402
+
 BUILD = ROOT / "_build"
 HTML = BUILD / "html"
 PDF = BUILD / "latex" / "dlbook.pdf"
@@ -44,6 +50,16 @@ def toc_files(toc: dict | list) -> list[str]:
         for item in toc:
             found.extend(toc_files(item))
     return found
+
+
+def book_pages() -> list[str]:
+    """Docnames of every page in the book's `_toc.yml`, root first."""
+    return toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+
+
+def executable_pages() -> list[str]:
+    """Docnames of the book's executable pages (MyST notebooks), in table-of-contents order."""
+    return [d for d in book_pages() if is_notebook_source((ROOT / f"{d}.md").read_text())]
 
 
 def book_env() -> dict[str, str]:

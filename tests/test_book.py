@@ -8,19 +8,17 @@ pages). Skip it locally with `pytest -m "not book"`; the README's test command a
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import ROOT, toc_files
+from conftest import ROOT, book_pages, executable_pages
 
 pytestmark = pytest.mark.book
 
 
 def test_every_toc_page_is_built(built_book):
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    pages = toc_files(toc)
+    pages = book_pages()
     assert pages, "the table of contents names no pages"
     missing = [p for p in pages if not (built_book / f"{p}.html").is_file()]
     assert not missing, f"pages in _toc.yml that produced no HTML: {missing}"
@@ -58,17 +56,6 @@ def test_welcome_page_ran_the_package(built_book):
     assert "seed 0" in welcome
 
 
-def executable_pages(html_root: Path) -> list[str]:
-    """Docnames of the pages that are notebooks (MyST Markdown with a kernelspec)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    pages = []
-    for docname in toc_files(toc):
-        source = (ROOT / f"{docname}.md").read_text()
-        if source.startswith("---") and "kernelspec" in source.split("\n---", 2)[0]:
-            pages.append(docname)
-    return pages
-
-
 def test_executable_pages_launch_their_ready_to_run_notebook(built_book):
     import jupytext
     import nbformat
@@ -76,7 +63,7 @@ def test_executable_pages_launch_their_ready_to_run_notebook(built_book):
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     org_repo = config["repository"]["url"].removeprefix("https://github.com/")
     branch = config["sphinx"]["config"]["dlbook_notebooks_branch"]
-    pages = executable_pages(built_book)
+    pages = executable_pages()
     assert pages, "no executable page"
     for docname in pages:
         html = (built_book / f"{docname}.html").read_text()
@@ -97,7 +84,7 @@ def test_executable_pages_launch_their_ready_to_run_notebook(built_book):
 
 
 def test_pages_carry_sharing_metadata_logo_and_favicon(built_book):
-    for docname in toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text())):
+    for docname in book_pages():
         html = (built_book / f"{docname}.html").read_text()
         assert re.search(r'<meta name="description" content="[^"]{40,}"', html), docname
         assert '<meta property="og:title"' in html, docname

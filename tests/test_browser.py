@@ -16,9 +16,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import yaml
 
-from conftest import ROOT, toc_files
+from conftest import ROOT, book_pages, executable_pages
 
 pytestmark = [pytest.mark.book, pytest.mark.browser]
 
@@ -44,15 +43,6 @@ SEARCHES = {
     "positional encoding": "book/transformers/architecture",
     "checksum": "book/data",
 }
-
-
-def toc_pages() -> list[str]:
-    return toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text()))
-
-
-def is_executable(docname: str) -> bool:
-    source = (ROOT / f"{docname}.md").read_text()
-    return source.startswith("---") and "kernelspec" in source.split("\n---", 2)[0]
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +112,7 @@ class PageVisit:
 
 def test_every_page_loads_with_no_failed_request_or_console_error(site, browser):
     problems = {}
-    for docname in toc_pages():
+    for docname in book_pages():
         visit = PageVisit(browser, f"{site}/{docname}.html")
         issues = visit.blocked + visit.failed + visit.errors
         if issues:
@@ -135,7 +125,7 @@ RAW_MATH = re.compile(r"(?<![\w$])\$[^$\s][^$\n]*?\$(?![\w$])|\\\(|\\\[")
 
 
 def test_equations_render_and_no_raw_tex_is_left(site, browser, built_book):
-    pages = [d for d in toc_pages() if 'class="math' in (built_book / f"{d}.html").read_text()]
+    pages = [d for d in book_pages() if 'class="math' in (built_book / f"{d}.html").read_text()]
     for docname in pages:
         visit = PageVisit(browser, f"{site}/{docname}.html")
         assert visit.page.locator("mjx-container").count() > 0, docname
@@ -151,7 +141,7 @@ def test_equations_render_and_no_raw_tex_is_left(site, browser, built_book):
 
 
 def test_search_finds_each_part(site, browser):
-    present = set(toc_pages())
+    present = set(book_pages())
     searches = {q: page for q, page in SEARCHES.items() if page in present}
     assert searches, "no searchable part in the book"
     for query, expected in searches.items():
@@ -166,7 +156,7 @@ def test_search_finds_each_part(site, browser):
 
 
 def test_executable_pages_show_launch_and_download_buttons(site, browser):
-    for docname in [d for d in toc_pages() if is_executable(d)]:
+    for docname in executable_pages():
         visit = PageVisit(browser, f"{site}/{docname}.html")
         page = visit.page
         page.click(".dropdown-launch-buttons button")
@@ -181,8 +171,8 @@ def test_executable_pages_show_launch_and_download_buttons(site, browser):
 
 def test_screenshots_for_a_human(site, browser):
     ARTIFACTS.mkdir(exist_ok=True)
-    chapters = [d for d in toc_pages()[1:] if is_executable(d)]
-    for name, docname in (("welcome", toc_pages()[0]), ("chapter", chapters[0])):
+    chapters = [d for d in executable_pages() if d != book_pages()[0]]
+    for name, docname in (("welcome", book_pages()[0]), ("chapter", chapters[0])):
         visit = PageVisit(browser, f"{site}/{docname}.html")
         path = ARTIFACTS / f"{name}.png"
         visit.page.screenshot(path=str(path), full_page=False)

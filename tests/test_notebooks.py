@@ -14,7 +14,6 @@ import pytest
 from conftest import NOTEBOOK_HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "_ext"))
 sys.path.insert(0, str(ROOT / "tools"))
 
 from notebooks import SETUP_TAG, make_notebook, read_pins, requirements_for  # noqa: E402

@@ -15,12 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOTEBOOK_HEADER
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "_ext"))
-
-from package_cache import PackageIndex, dependency_files  # noqa: E402
+from conftest import NOTEBOOK_HEADER, ROOT
+from package_cache import PackageIndex, dependency_files
 
 HEADER = NOTEBOOK_HEADER
 

@@ -7,9 +7,8 @@ import shutil
 import subprocess
 
 import pytest
-import yaml
 
-from conftest import ROOT, toc_files
+from conftest import ROOT, book_pages
 
 pytestmark = pytest.mark.book
 
@@ -25,7 +24,7 @@ def pdf_text(pdf) -> str:
 def page_markers() -> list[str]:
     """A phrase each page must contribute: its title, or for the root page (whose heading
     LaTeX turns into front matter) the first words of its opening paragraph."""
-    docnames = toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+    docnames = book_pages()
     markers = []
     for i, docname in enumerate(docnames):
         lines = (ROOT / f"{docname}.md").read_text().splitlines()

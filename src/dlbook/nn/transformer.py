@@ -21,6 +21,7 @@ Shapes use ``B`` batch, ``S`` source length, ``T`` target length, ``L`` any leng
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -41,6 +42,7 @@ __all__ = [
     "TokenEmbedding",
     "Transformer",
     "count_parameters",
+    "residual",
     "sinusoidal_table",
 ]
 
@@ -253,6 +255,32 @@ class FeedForward(nn.Module):
 # ----------------------------------------------------------------------------- layers
 
 
+def residual(
+    x: torch.Tensor,
+    branch: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor | None]],
+    norm: nn.Module,
+    dropout: nn.Module,
+    norm_first: bool,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    r"""One residual sublayer around ``branch`` (attention or feed-forward).
+
+    Post-norm: :math:`\operatorname{LN}(x + \operatorname{Dropout}(f(x)))`; pre-norm:
+    :math:`x + \operatorname{Dropout}(f(\operatorname{LN} x))`. ``branch`` returns its output
+    and attention weights (or ``None``); the weights are handed back unchanged.
+    """
+    if norm_first:
+        out, weights = branch(norm(x))
+        return x + dropout(out), weights
+    out, weights = branch(x)
+    return norm(x + dropout(out)), weights
+
+
+def _no_weights(
+    module: nn.Module,
+) -> Callable[[torch.Tensor], tuple[torch.Tensor, None]]:
+    return lambda z: (module(z), None)
+
+
 class EncoderLayer(nn.Module):
     r"""One encoder layer: self-attention then feed-forward, each in a residual block.
 
@@ -311,12 +339,6 @@ class EncoderLayer(nn.Module):
         self.dropout1 = nn.Dropout(dropout)
         self.dropout2 = nn.Dropout(dropout)
 
-    def _attend(
-        self, x: torch.Tensor, mask: torch.Tensor | None, need_weights: bool
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        out, weights = self.self_attn(x, x, x, mask=mask, need_weights=need_weights)
-        return self.dropout1(out), weights  # (B, L, d_model), (B, h, L, L) or None
-
     def forward(
         self, x: torch.Tensor, mask: torch.Tensor | None = None, need_weights: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -326,15 +348,15 @@ class EncoderLayer(nn.Module):
         instance ``(B, 1, L)`` for padding or ``(L, L)`` for causal attention. Returns the
         output and, if ``need_weights``, the attention weights ``(B, h, L, L)``.
         """
-        if self.norm_first:
-            attended, weights = self._attend(self.norm1(x), mask, need_weights)
-            x = x + attended
-            x = x + self.dropout2(self.feed_forward(self.norm2(x)))
-        else:
-            attended, weights = self._attend(x, mask, need_weights)
-            x = self.norm1(x + attended)
-            x = self.norm2(x + self.dropout2(self.feed_forward(x)))
-        return x, weights  # (B, L, d_model)
+
+        def attend(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+            return self.self_attn(z, z, z, mask=mask, need_weights=need_weights)
+
+        x, weights = residual(x, attend, self.norm1, self.dropout1, self.norm_first)
+        x, _ = residual(
+            x, _no_weights(self.feed_forward), self.norm2, self.dropout2, self.norm_first
+        )
+        return x, weights  # (B, L, d_model), (B, h, L, L) or None
 
 
 class DecoderLayer(nn.Module):
@@ -393,26 +415,16 @@ class DecoderLayer(nn.Module):
         ``need_weights``, the cross-attention weights ``(B, h, T, S)``.
         """
 
-        def self_block(z: torch.Tensor) -> torch.Tensor:
-            out, _ = self.self_attn(z, z, z, mask=self_mask)
-            return self.dropout1(out)
+        def attend_self(z: torch.Tensor) -> tuple[torch.Tensor, None]:
+            return self.self_attn(z, z, z, mask=self_mask)[0], None
 
-        def cross_block(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-            out, weights = self.cross_attn(
-                z, memory, memory, mask=memory_mask, need_weights=need_weights
-            )
-            return self.dropout2(out), weights
+        def attend_memory(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+            return self.cross_attn(z, memory, memory, mask=memory_mask, need_weights=need_weights)
 
-        if self.norm_first:
-            y = y + self_block(self.norm1(y))
-            crossed, weights = cross_block(self.norm2(y))
-            y = y + crossed
-            y = y + self.dropout3(self.feed_forward(self.norm3(y)))
-        else:
-            y = self.norm1(y + self_block(y))
-            crossed, weights = cross_block(y)
-            y = self.norm2(y + crossed)
-            y = self.norm3(y + self.dropout3(self.feed_forward(y)))
+        pre = self.norm_first
+        y, _ = residual(y, attend_self, self.norm1, self.dropout1, pre)
+        y, weights = residual(y, attend_memory, self.norm2, self.dropout2, pre)
+        y, _ = residual(y, _no_weights(self.feed_forward), self.norm3, self.dropout3, pre)
         return y, weights  # (B, T, d_model), (B, h, T, S) or None
 
 
