@@ -268,10 +268,11 @@ _MIRROR_OR_URL = (
 )
 
 
-def _idx_files(base: str, digests: dict[str, tuple[str, int, str]]) -> tuple[DataFile, ...]:
+def _files_at(base: str, digests: dict[str, tuple]) -> tuple[DataFile, ...]:
+    """Files served one per URL under ``base``, from ``{name: (sha256, size[, md5])}``."""
     return tuple(
-        DataFile(name=name, sha256=sha, size=size, md5=md5, urls=(base + name,))
-        for name, (sha, size, md5) in digests.items()
+        DataFile(name, sha256, size, urls=(base + name,), md5=md5[0] if md5 else None)
+        for name, (sha256, size, *md5) in digests.items()
     )
 
 
@@ -285,7 +286,7 @@ MNIST = register(
         homepage="https://yann.lecun.com/exdb/mnist/",
         obtained=_MIRROR_OR_URL,
         loader="load_mnist()",
-        files=_idx_files(
+        files=_files_at(
             "https://ossci-datasets.s3.amazonaws.com/mnist/",
             {
                 "train-images-idx3-ubyte.gz": (
@@ -323,7 +324,7 @@ FASHION_MNIST = register(
         homepage="https://github.com/zalandoresearch/fashion-mnist",
         obtained=_MIRROR_OR_URL,
         loader="load_fashion_mnist()",
-        files=_idx_files(
+        files=_files_at(
             "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
             {
                 "train-images-idx3-ubyte.gz": (
@@ -407,10 +408,7 @@ PLANETOID = register(
         + " The files are Python pickles, read with a restricted unpickler that only "
         "rebuilds NumPy arrays, SciPy CSR matrices, lists and defaultdicts.",
         loader='load_planetoid("cora")',
-        files=tuple(
-            DataFile(name=n, sha256=s, size=b, urls=(_PLANETOID_BASE + n,))
-            for n, (s, b) in _PLANETOID_DIGESTS.items()
-        ),
+        files=_files_at(_PLANETOID_BASE, _PLANETOID_DIGESTS),
     )
 )
 
@@ -468,10 +466,7 @@ MULTI30K = register(
         homepage="https://github.com/multi30k/dataset",
         obtained=_MIRROR_OR_URL,
         loader="load_multi30k()",
-        files=tuple(
-            DataFile(name=n, sha256=s, size=b, urls=(_M30K_BASE + n,))
-            for n, (s, b) in _M30K_DIGESTS.items()
-        ),
+        files=_files_at(_M30K_BASE, _M30K_DIGESTS),
     )
 )
 
