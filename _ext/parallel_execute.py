@@ -7,6 +7,10 @@ result in the cache exactly as myst-nb would. When Sphinx then reads the pages, 
 every notebook cached. A page that fails here is simply left uncached: myst-nb executes it
 again during the read and reports the error with its traceback, as without this extension.
 
+Pages start longest first, by the execution time the cache recorded for an earlier version of
+the same page (pages it has never seen start before all others), so that a long page does not
+start last and run alone while the other cores idle.
+
 Each page still runs alone in a fresh kernel, top to bottom, from its own folder, so results
 do not depend on what runs beside it. Set ``dlbook_execution_jobs`` to 1 to turn this off.
 
@@ -58,7 +62,20 @@ def pages_to_execute(app: Sphinx, docnames: list[str]) -> list[tuple[str, Path, 
             cache.match_cache_notebook(notebook)
         except KeyError:
             pending.append((docname, path, notebook))
+    seconds = previous_seconds(cache)
+    pending.sort(key=lambda page: -seconds.get(page[1].resolve(), float("inf")))
     return pending
+
+
+def previous_seconds(cache) -> dict[Path, float]:
+    """The execution time of the latest cached run of each page, by source path."""
+    latest: dict[Path, tuple] = {}
+    for record in cache.list_cache_records():
+        seconds = record.data.get("execution_seconds")
+        path = Path(record.uri).resolve()
+        if seconds is not None and (path not in latest or record.created > latest[path][0]):
+            latest[path] = (record.created, seconds)
+    return {path: seconds for path, (_, seconds) in latest.items()}
 
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
@@ -94,6 +111,7 @@ def on_env_before_read_docs(app: Sphinx, env, docnames: list[str]) -> None:
             jobs,
             share,
         )
+        LOGGER.info("[parallel] order: %s", ", ".join(docname for docname, _, _ in pending))
         futures = {
             pool.submit(
                 single_nb_execution,

@@ -33,10 +33,13 @@ def page(name: str, log: Path, body: str = "time.sleep(2)") -> str:
     )
 
 
-def make_book(root: Path, jobs: int, failing: bool = False) -> Path:
+def make_book(
+    root: Path, jobs: int, failing: bool = False, bodies: dict[str, str] | None = None
+) -> Path:
     log = root / "runs.log"
     for name in ("p1", "p2", "p3"):
         body = "raise RuntimeError('broken page')" if failing and name == "p3" else "time.sleep(2)"
+        body = (bodies or {}).get(name, body)
         (root / f"{name}.md").write_text(page(name, log, body))
     (root / "_toc.yml").write_text(
         "format: jb-book\nroot: p1\nchapters:\n  - file: p2\n  - file: p3\n"
@@ -89,3 +92,21 @@ def test_a_failing_page_is_still_reported_by_the_read(tmp_path):
     assert result.returncode != 0
     assert "p3 failed; it will run again while read" in out
     assert "broken page" in out, "myst-nb re-runs it and shows the traceback"
+
+
+def test_pages_the_cache_saw_take_long_start_first(tmp_path):
+    bodies = {"p1": "time.sleep(0.2)", "p2": "time.sleep(0.2)", "p3": "time.sleep(4)"}
+    make_book(tmp_path, jobs=2, bodies=bodies)
+    first = build(tmp_path)
+    assert first.returncode == 0, (first.stdout + first.stderr)[-3000:]
+    assert "[parallel] order: p1, p2, p3" in first.stdout + first.stderr, (
+        "no history yet: name order"
+    )
+    for name in ("p1", "p2", "p3"):  # a code edit: every page must run again
+        path = tmp_path / f"{name}.md"
+        path.write_text(path.read_text().replace("start = time.time()", "start = time.time()  #"))
+    second = build(tmp_path)
+    assert second.returncode == 0, (second.stdout + second.stderr)[-3000:]
+    assert "[parallel] order: p3, " in second.stdout + second.stderr, (
+        "the page that took longest starts first"
+    )
