@@ -431,7 +431,33 @@ class DecoderLayer(nn.Module):
 # ----------------------------------------------------------------------------- stacks
 
 
-class Encoder(nn.Module):
+class _LayerStack(nn.Module):
+    """``num_layers`` copies of ``layer`` (built with the layer's arguments), plus the final
+    layer norm of a pre-norm stack."""
+
+    layer: type[nn.Module]
+
+    def __init__(
+        self,
+        num_layers: int,
+        d_model: int,
+        num_heads: int,
+        d_ff: int,
+        dropout: float = 0.0,
+        activation: str = "relu",
+        norm_first: bool = False,
+        bias: bool = True,
+    ):
+        super().__init__()
+        _positive_int("num_layers", num_layers)
+        self.layers = nn.ModuleList(
+            self.layer(d_model, num_heads, d_ff, dropout, activation, norm_first, bias=bias)
+            for _ in range(num_layers)
+        )
+        self.norm = nn.LayerNorm(d_model, bias=bias) if norm_first else nn.Identity()
+
+
+class Encoder(_LayerStack):
     r"""A stack of :class:`EncoderLayer`, with a final layer norm when pre-norm.
 
     .. math::
@@ -444,24 +470,7 @@ class Encoder(nn.Module):
     plus ``num_layers``.
     """
 
-    def __init__(
-        self,
-        num_layers: int,
-        d_model: int,
-        num_heads: int,
-        d_ff: int,
-        dropout: float = 0.0,
-        activation: str = "relu",
-        norm_first: bool = False,
-        bias: bool = True,
-    ):
-        super().__init__()
-        _positive_int("num_layers", num_layers)
-        self.layers = nn.ModuleList(
-            EncoderLayer(d_model, num_heads, d_ff, dropout, activation, norm_first, bias=bias)
-            for _ in range(num_layers)
-        )
-        self.norm = nn.LayerNorm(d_model, bias=bias) if norm_first else nn.Identity()
+    layer = EncoderLayer
 
     def forward(
         self, x: torch.Tensor, mask: torch.Tensor | None = None, need_weights: bool = False
@@ -474,30 +483,13 @@ class Encoder(nn.Module):
         return self.norm(x), (all_weights if need_weights else None)
 
 
-class Decoder(nn.Module):
+class Decoder(_LayerStack):
     """A stack of :class:`DecoderLayer`, with a final layer norm when pre-norm.
 
     Arguments are those of :class:`DecoderLayer` plus ``num_layers``.
     """
 
-    def __init__(
-        self,
-        num_layers: int,
-        d_model: int,
-        num_heads: int,
-        d_ff: int,
-        dropout: float = 0.0,
-        activation: str = "relu",
-        norm_first: bool = False,
-        bias: bool = True,
-    ):
-        super().__init__()
-        _positive_int("num_layers", num_layers)
-        self.layers = nn.ModuleList(
-            DecoderLayer(d_model, num_heads, d_ff, dropout, activation, norm_first, bias=bias)
-            for _ in range(num_layers)
-        )
-        self.norm = nn.LayerNorm(d_model, bias=bias) if norm_first else nn.Identity()
+    layer = DecoderLayer
 
     def forward(
         self,
