@@ -7,8 +7,10 @@ a ``.md`` that Colab cannot open. This extension instead
   output: the page's cells (no outputs), preceded by a **setup cell** that installs what the page
   imports and the runtime lacks (``dlbook`` at the commit the book was built from, and pinned
   versions from ``requirements.txt``), so it runs on a bare Colab or Binder kernel and does
-  nothing where everything is present. Pages that import a deep-learning framework ask Colab for
-  a GPU;
+  nothing where everything is present. "What the page imports" includes what the ``dlbook``
+  modules it uses import when loaded (``dlbook.train`` needs PyTorch even on a page that never
+  imports ``torch``) and the TensorFlow backend that Keras 3 needs. Pages that import a
+  deep-learning framework ask Colab for a GPU;
 * points the page's Colab and Binder buttons and its ``.ipynb`` download at that notebook, as
   published on the notebooks branch (``dlbook_notebooks_branch``) of the repository named in
   ``_config.yml`` (``repository.url``). The deploy workflow copies ``_notebooks/`` to that branch.
@@ -31,7 +33,14 @@ import nbformat
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from package_cache import _parse_code, code_of_page, is_notebook_source
+from package_cache import (
+    PackageIndex,
+    _parse_code,
+    code_of_page,
+    dependency_files,
+    is_notebook_source,
+    package_indexes,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -51,6 +60,8 @@ DISTRIBUTIONS = {
 PIN_ALIASES = {"tensorflow": "tensorflow-cpu"}
 #: Present in every Jupyter kernel: never installed by the setup cell.
 KERNEL_PROVIDED = {"IPython", "ipykernel", "ipywidgets", "traitlets"}
+#: Imports that cannot run without another: Keras 3 needs a backend, and the book's is TensorFlow.
+IMPLIED = {"keras": ("tensorflow",)}
 #: Imports that make a page worth running on a GPU.
 GPU_FRAMEWORKS = {"torch", "tensorflow", "keras", "torch_geometric"}
 
@@ -83,15 +94,39 @@ def top_level_imports(code: str) -> list[str]:
     return names
 
 
-def requirements_for(code: str, pins: dict[str, str], dlbook_source: str) -> dict[str, str]:
-    """``{import name: pip requirement}`` for the third-party modules a page imports.
+def module_level_imports(code: str) -> list[str]:
+    """Top-level module names a module imports when it is loaded (not inside functions)."""
+    tree = _parse_code(code)
+    names: list[str] = []
+    todo = list(ast.iter_child_nodes(tree))
+    while todo:
+        node = todo.pop(0)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            for name in top_level_imports(ast.unparse(node)):
+                if name not in names:
+                    names.append(name)
+        todo.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def requirements_for(
+    code: str, pins: dict[str, str], dlbook_source: str, package_code: str = ""
+) -> dict[str, str]:
+    """``{import name: pip requirement}`` for the third-party modules a page needs: those its
+    ``code`` imports, those the package modules it uses (``package_code``) import when loaded,
+    and those that these imply (:data:`IMPLIED`).
 
     Raises ``ValueError`` naming any import that is neither in the standard library nor pinned
     in requirements.txt, so that a notebook never silently lacks an install.
     """
+    names = top_level_imports(code)
+    names += [n for n in module_level_imports(package_code) if n not in names]
+    names += [m for n in names for m in IMPLIED.get(n, ()) if m not in names]
     required: dict[str, str] = {}
     unknown = []
-    for name in top_level_imports(code):
+    for name in names:
         if name in sys.stdlib_module_names or name in KERNEL_PROVIDED:
             continue
         if name == "dlbook":
@@ -142,11 +177,17 @@ def setup_cell_source(required: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def make_notebook(source: str, pins: dict[str, str], dlbook_source: str) -> nbformat.NotebookNode:
-    """The ready-to-run notebook of a MyST notebook page: setup cell, then the page's cells."""
+def make_notebook(
+    source: str, pins: dict[str, str], dlbook_source: str, package_code: str = ""
+) -> nbformat.NotebookNode:
+    """The ready-to-run notebook of a MyST notebook page: setup cell, then the page's cells.
+
+    ``package_code`` is the source of the package modules the page uses (see
+    :func:`requirements_for`).
+    """
     notebook = jupytext.reads(source, fmt="myst")
     code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
-    required = requirements_for(code, pins, dlbook_source)
+    required = requirements_for(code, pins, dlbook_source, package_code)
     setup = nbformat.v4.new_code_cell(
         setup_cell_source(required), metadata={"tags": [SETUP_TAG, "hide-input"]}
     )
@@ -165,6 +206,21 @@ def make_notebook(source: str, pins: dict[str, str], dlbook_source: str) -> nbfo
         notebook.metadata["accelerator"] = "GPU"
         notebook.metadata["colab"] = {"provenance": [], "gpuType": "T4"}
     return notebook
+
+
+def page_notebook(
+    source: str, pins: dict[str, str], dlbook_source: str, indexes: list[PackageIndex]
+) -> nbformat.NotebookNode | None:
+    """The ready-to-run notebook of a page's MyST source, or None if it is not executable.
+
+    The package modules the page uses, found through ``indexes``, count for its setup cell.
+    """
+    code = code_of_page(source)
+    if code is None:
+        return None
+    modules = dependency_files(code, indexes)
+    package_code = "\n".join(module.read_text() for module in modules)
+    return make_notebook(source, pins, dlbook_source, package_code)
 
 
 def _commit(root: Path) -> str:
@@ -285,13 +341,12 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
         path = Path(app.env.doc2path(docname))
         if path.suffix != ".md":
             continue
-        source = path.read_text()
-        if code_of_page(source) is None:
-            continue
         try:
-            notebook = make_notebook(source, pins, dlbook_source)
+            notebook = page_notebook(path.read_text(), pins, dlbook_source, package_indexes(app))
         except ValueError as exc:
             LOGGER.warning("%s: %s", docname, exc, location=docname)
+            continue
+        if notebook is None:
             continue
         target = out / f"{docname}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -157,7 +157,7 @@ def with_hash_in_kernelspec(source: str, value: str) -> str:
     return "---\n" + yaml.safe_dump(meta, sort_keys=False) + "---" + body
 
 
-def _indexes(app: Sphinx) -> list[PackageIndex]:
+def package_indexes(app: Sphinx) -> list[PackageIndex]:
     if not hasattr(app, "_package_cache_indexes"):
         root = Path(app.confdir)
         app._package_cache_indexes = [
@@ -173,7 +173,7 @@ def page_source_and_dependencies(app: Sphinx, source: str) -> tuple[str, list[Pa
     code = code_of_page(source)
     if code is None:
         return source, []
-    files = dependency_files(code, _indexes(app))
+    files = dependency_files(code, package_indexes(app))
     if not files:
         return source, []
     digest = hash_files(files, Path(app.confdir).resolve())

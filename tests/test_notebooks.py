@@ -73,6 +73,24 @@ def test_unpinned_import_is_a_clear_error():
     )
 
 
+def test_keras_brings_its_tensorflow_backend():
+    required = requirements_for("import keras", PINS, "x")
+    assert required["keras"].startswith("keras==")
+    assert required["tensorflow"] == "tensorflow==" + PINS["tensorflow-cpu"].split("==")[1]
+
+
+def test_what_the_package_imports_when_loaded_is_required_too():
+    package_code = (
+        "import torch\n"
+        "from torch import nn\n"
+        "try:\n    import tqdm\nexcept ImportError:\n    tqdm = None\n"
+        "def later():\n    import sklearn\n"
+        "class Model:\n    def fit(self):\n        import pandas\n"
+    )
+    required = requirements_for("from dlbook.train import fit", PINS, "src", package_code)
+    assert set(required) == {"dlbook", "torch", "tqdm"}, "imports inside functions are lazy"
+
+
 def _small_page() -> Path:
     for candidate in ("book/data.md", "book/intro.md"):
         if (ROOT / candidate).exists():
@@ -83,12 +101,9 @@ def _small_page() -> Path:
 def test_generated_notebook_runs_in_a_fresh_environment(tmp_path):
     """Only Jupyter is installed; the setup cell installs dlbook (from this checkout) and the
     pinned libraries the page needs, then the page runs top to bottom."""
-    from fresh_notebooks import make_fresh_env, run_notebook
+    from fresh_notebooks import make_fresh_env, notebooks_from_pages, run_notebook
 
-    page = _small_page()
-    notebook = make_notebook(page.read_text(), PINS, "unused: DLBOOK_SOURCE overrides it")
-    nb_path = tmp_path / "page.ipynb"
-    nbformat.write(notebook, nb_path)
+    (nb_path,) = notebooks_from_pages([_small_page()], tmp_path / "notebooks")
     python = make_fresh_env(tmp_path / "fresh", PINS["nbclient"].split("==")[1])
     result = run_notebook(python, nb_path, tmp_path)
     assert result.returncode == 0, result.stderr[-4000:]

@@ -1,18 +1,25 @@
-"""Run generated notebooks the way a reader on Colab or Binder would: in a fresh virtual
+"""Run the book's notebooks the way a reader on Colab or Binder would: in a fresh virtual
 environment that has only Jupyter, so each notebook's setup cell must install what it needs.
 
 Usage::
 
-    python tools/fresh_notebooks.py [_build/html/_notebooks/book/data.ipynb ...]
+    python tools/fresh_notebooks.py [book/data.md | _build/html/_notebooks/book/data.ipynb ...]
 
-Without arguments it runs every notebook the last HTML build generated. `dlbook` is installed
-from this checkout (the setup cell's DLBOOK_SOURCE override) instead of the pinned commit.
+Without arguments it runs the notebook of every executable page in ``_toc.yml``, made from the
+current sources exactly as the build makes it. `dlbook` is installed from this checkout (the
+setup cell's DLBOOK_SOURCE override) instead of the pinned commit.
+
+Installing TensorFlow and PyTorch for every notebook would take most of the time, so notebooks
+share an environment, but only where that cannot hide a missing install: a notebook runs in an
+environment only if everything installed there so far is among what its own setup cell
+requires. Otherwise it gets a new environment.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -74,30 +81,90 @@ def run_notebook(python: Path, notebook: Path, cwd: Path) -> subprocess.Complete
     )
 
 
+REQUIRED_LINE = re.compile(r'^    "([\w.]+)": ', re.M)
+
+
+def required_imports(notebook: Path) -> frozenset[str]:
+    """The import names a generated notebook's setup cell makes sure of."""
+    import nbformat
+
+    setup = nbformat.read(notebook, as_version=4).cells[0].source
+    block = setup.split("REQUIRED = {", 1)[1].split("\n}", 1)[0]
+    return frozenset(REQUIRED_LINE.findall(block))
+
+
+def notebooks_from_pages(pages: list[Path], folder: Path) -> list[Path]:
+    """Write the ready-to-run notebook of each page into ``folder``, as the build would."""
+    import nbformat
+
+    from notebooks import page_notebook, read_pins
+    from package_cache import PackageIndex
+
+    pins = read_pins(ROOT / "requirements.txt")
+    indexes = [PackageIndex("dlbook", ROOT / "src" / "dlbook")]
+    written = []
+    for page in pages:
+        notebook = page_notebook(page.read_text(), pins, "dlbook", indexes)
+        if notebook is None:
+            continue
+        rel = page.resolve().relative_to(ROOT).with_suffix(".ipynb")
+        target = folder / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, target)
+        written.append(target)
+    return written
+
+
+def toc_pages() -> list[Path]:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import executable_pages
+
+    return [ROOT / f"{docname}.md" for docname in executable_pages()]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", type=Path)
+    parser.add_argument("paths", nargs="*", type=Path, help="pages (.md) or notebooks (.ipynb)")
     args = parser.parse_args()
-    notebooks = args.notebooks or sorted(NOTEBOOKS.rglob("*.ipynb"))
-    if not notebooks:
-        raise SystemExit(f"no notebooks: build the book first ({NOTEBOOKS} is empty)")
     sys.path.insert(0, str(ROOT / "_ext"))
     from notebooks import read_pins
 
     nbclient_version = read_pins(ROOT / "requirements.txt")["nbclient"].split("==")[1]
-    failures = 0
+    failures = []
     with tempfile.TemporaryDirectory() as tmp:
-        python = make_fresh_env(Path(tmp) / "fresh", nbclient_version)
+        tmp = Path(tmp)
+        pages = [p for p in args.paths if p.suffix == ".md"] or ([] if args.paths else toc_pages())
+        notebooks = [p for p in args.paths if p.suffix == ".ipynb"]
+        notebooks += notebooks_from_pages(pages, tmp / "notebooks")
+        # Fewest requirements first, so that small environments grow into larger ones.
+        notebooks.sort(key=lambda nb: (len(required_imports(nb)), str(nb)))
+        envs: list[tuple[Path, set[str]]] = []  # (python, what its setup cells installed)
         for notebook in notebooks:
-            copy = Path(tmp) / notebook.name
+            required = required_imports(notebook)
+            env = next((e for e in envs if e[1] <= required), None)
+            if env is None:
+                python = make_fresh_env(tmp / f"env{len(envs)}", nbclient_version)
+                env = (python, set())
+                envs.append(env)
+            python, installed = env
+            workdir = tmp / "run" / notebook.stem
+            workdir.mkdir(parents=True)
+            copy = workdir / notebook.name
             copy.write_bytes(notebook.read_bytes())
             start = time.perf_counter()
-            result = run_notebook(python, copy, Path(tmp))
+            result = run_notebook(python, copy, workdir)
+            installed |= required
             status = "ok" if result.returncode == 0 else "FAILED"
-            print(f"{time.perf_counter() - start:8.1f} s  {status:6}  {notebook}", flush=True)
+            name = notebook.relative_to(tmp) if notebook.is_relative_to(tmp) else notebook
+            seconds = time.perf_counter() - start
+            print(f"{seconds:8.1f} s  {status:6}  env{envs.index(env)}  {name}", flush=True)
             if result.returncode:
-                failures += 1
+                failures.append(notebook.name)
                 print(result.stderr[-3000:], file=sys.stderr)
+    print(
+        f"{len(notebooks) - len(failures)} of {len(notebooks)} notebooks ran, in {len(envs)} "
+        f"fresh environments" + (f"; failed: {', '.join(failures)}" if failures else "")
+    )
     return 1 if failures else 0
 
 
