@@ -78,7 +78,11 @@ def glued_values(app: Sphinx, docname: str) -> dict[str, Any]:
 
 
 def judge(figure: dict, values: dict[str, Any]) -> bool | None:
-    """Whether a figure meets its bar; None when it has no bar or a value is missing."""
+    """Whether a figure meets its bar; None when it has no bar or a value is missing.
+
+    ``values`` are those glued by the figure's page; a bar given as another ``key`` (a
+    baseline) is looked up among them.
+    """
     bar = figure.get("bar")
     value = values.get(figure["key"])
     if not bar or not isinstance(value, float):
@@ -100,16 +104,17 @@ def collect(app: Sphinx, data_file: Path) -> dict[str, Any]:
     """The figures of every part whose page is in the build, with values and verdicts."""
     spec = yaml.safe_load(data_file.read_text())
     found = app.env.found_docs
-    values: dict[str, Any] = {}
-    for part in spec["parts"]:
-        for page in {f["page"] for f in part["figures"]} & found:
-            values.update(glued_values(app, page))
+    # Glue keys belong to their page: two pages may glue the same key for different things.
+    page_values: dict[str, dict[str, Any]] = {}
     parts = []
     for part in spec["parts"]:
         rows = []
         for figure in part["figures"]:
             if figure["page"] not in found:
                 continue
+            if figure["page"] not in page_values:
+                page_values[figure["page"]] = glued_values(app, figure["page"])
+            values = page_values[figure["page"]]
             if figure["key"] not in values:
                 LOGGER.warning(
                     "results: page %s does not glue %r (see %s)",

@@ -46,10 +46,14 @@ def make_book(root: Path, spec: dict) -> None:
     (root / "_data").mkdir()
     (root / "_data" / "results.yml").write_text(json.dumps(spec))
     (root / "exp.md").write_text(PAGE)
+    # Another page glues the same key for something else; the table must not take it.
+    (root / "exp2.md").write_text(PAGE.replace("0.91", "0.5").replace("# Experiments", "# More"))
     (root / "results.md").write_text(
         "# Results\n\n```{results-table}\n:data: _data/results.yml\n```\n"
     )
-    (root / "_toc.yml").write_text("format: jb-book\nroot: results\nchapters:\n  - file: exp\n")
+    (root / "_toc.yml").write_text(
+        "format: jb-book\nroot: results\nchapters:\n  - file: exp\n  - file: exp2\n"
+    )
     (root / "_config.yml").write_text(
         "title: t\nexclude_patterns: [_data]\nexecute:\n  execute_notebooks: cache\n"
         f"sphinx:\n  local_extensions:\n    results: {ROOT / '_ext'}\n"
@@ -70,7 +74,8 @@ def test_table_and_json_hold_values_and_verdicts(tmp_path):
     data = json.loads((tmp_path / "_build" / "html" / "results.json").read_text())
     figures = {f["key"]: f for f in data["parts"][0]["figures"]}
     assert set(figures) == {"acc", "loss_a", "loss_b"}, "figures of unbuilt pages are left out"
-    assert figures["acc"]["value"] == 0.91 and figures["acc"]["meets_bar"] is True
+    assert figures["acc"]["value"] == 0.91, "the value glued by the figure's own page"
+    assert figures["acc"]["meets_bar"] is True
     assert figures["loss_a"]["meets_bar"] is True, "1.5 < loss_b (2.5)"
     assert figures["loss_b"]["meets_bar"] is None, "reported, not judged"
     assert data["build"]["cpu_count"] >= 1 and "numpy" in data["build"]["versions"]
