@@ -52,6 +52,18 @@ def toc_files(toc: dict | list) -> list[str]:
     return found
 
 
+@pytest.fixture
+def one_torch_thread():
+    """Tiny tensors: a second intra-op thread only adds synchronisation cost (a lot on a busy
+    machine). Use with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def book_pages() -> list[str]:
     """Docnames of every page in the book's `_toc.yml`, root first."""
     return toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text()))

@@ -15,14 +15,7 @@ from dlbook.recsys import (
     train_test_split_ratings,
 )
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """The tensors here are tiny: a second intra-op thread only adds synchronisation cost."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def synthetic_ratings(num_users=60, num_items=40, dim=3, density=0.5, noise=0.3, seed=0):

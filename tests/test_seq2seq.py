@@ -29,13 +29,8 @@ DECODERS = {
 
 
 @pytest.fixture(autouse=True)
-def _seed_one_thread():
-    # Tiny recurrent models: a second thread only adds overhead (and a lot on a busy machine).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _seed_one_thread(one_torch_thread):
     torch.manual_seed(0)
-    yield
-    torch.set_num_threads(threads)
 
 
 def make_model(kind: str, src_vocab: int = 12, tgt_vocab: int = 9) -> Seq2Seq:

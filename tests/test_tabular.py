@@ -14,13 +14,7 @@ from dlbook.tabular import (
     predict_logits,
 )
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_category_encoder_codes_by_frequency_with_zero_for_the_rest():

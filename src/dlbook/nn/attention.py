@@ -24,6 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dlbook.nn._checks import positive_int, probability
+
 __all__ = [
     "AdditiveAttention",
     "MultiHeadAttention",
@@ -193,8 +195,7 @@ def scaled_dot_product_attention(
         raise ValueError(
             f"key and value must have the same length S: got {key.shape[-2]} and {value.shape[-2]}"
         )
-    if not 0.0 <= dropout_p < 1.0:
-        raise ValueError(f"dropout_p must be in [0, 1), got {dropout_p}")
+    probability("dropout_p", dropout_p)
     d = query.shape[-1]
     scores = query @ key.transpose(-2, -1) / math.sqrt(d)  # (..., L, S)
     weights = masked_softmax(scores, mask)  # (..., L, S)
@@ -237,17 +238,14 @@ class MultiHeadAttention(nn.Module):
 
     def __init__(self, d_model: int, num_heads: int, dropout: float = 0.0, bias: bool = True):
         super().__init__()
-        if not isinstance(d_model, int) or d_model < 1:
-            raise ValueError(f"d_model must be a positive int, got {d_model!r}")
-        if not isinstance(num_heads, int) or num_heads < 1:
-            raise ValueError(f"num_heads must be a positive int, got {num_heads!r}")
+        positive_int("d_model", d_model)
+        positive_int("num_heads", num_heads)
         if d_model % num_heads:
             raise ValueError(
                 f"d_model={d_model} is not divisible by num_heads={num_heads}: every head "
                 "gets d_model // num_heads features"
             )
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        probability("dropout", dropout)
         self.d_model = d_model
         self.num_heads = num_heads
         self.head_dim = d_model // num_heads
@@ -341,8 +339,7 @@ class AdditiveAttention(nn.Module):
         super().__init__()
         hidden_dim = key_dim if hidden_dim is None else hidden_dim
         for name, value in (("query_dim", query_dim), ("key_dim", key_dim), ("hidden", hidden_dim)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+            positive_int(name, value)
         self.query_dim, self.key_dim = query_dim, key_dim
         self.w_q = nn.Linear(query_dim, hidden_dim, bias=False)
         self.w_k = nn.Linear(key_dim, hidden_dim, bias=True)
@@ -422,9 +419,8 @@ class MultiplicativeAttention(nn.Module):
         super().__init__()
         if method not in self.METHODS:
             raise ValueError(f"method must be one of {self.METHODS}, got {method!r}")
-        for name, value in (("query_dim", query_dim), ("key_dim", key_dim)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        positive_int("query_dim", query_dim)
+        positive_int("key_dim", key_dim)
         if method == "dot" and query_dim != key_dim:
             raise ValueError(
                 f"dot scoring needs query_dim == key_dim, got {query_dim} and {key_dim}; "

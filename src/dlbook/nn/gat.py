@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from dlbook.graphs import _check_edge_index, add_self_loops, remove_self_loops
+from dlbook.nn._checks import positive_int, probability
 
 __all__ = ["GATConv", "edge_softmax"]
 
@@ -98,15 +99,10 @@ class GATConv(nn.Module):
         bias: bool = True,
     ) -> None:
         super().__init__()
-        for name, value in (
-            ("in_features", in_features),
-            ("out_features", out_features),
-            ("heads", heads),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        positive_int("in_features", in_features)
+        positive_int("out_features", out_features)
+        positive_int("heads", heads)
+        probability("dropout", dropout)
         self.in_features = in_features
         self.out_features = out_features
         self.heads = heads

@@ -13,6 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from dlbook.graphs import add_self_loops, adjacency_matrix, normalized_adjacency
+from dlbook.nn._checks import positive_int
 
 __all__ = ["GCNConv"]
 
@@ -72,9 +73,8 @@ class GCNConv(nn.Module):
         cached: bool = False,
     ) -> None:
         super().__init__()
-        for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        positive_int("in_features", in_features)
+        positive_int("out_features", out_features)
         self.in_features = in_features
         self.out_features = out_features
         self.self_loops = self_loops

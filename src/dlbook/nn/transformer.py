@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dlbook.nn._checks import positive_int, probability
 from dlbook.nn.attention import MultiHeadAttention, causal_mask
 
 __all__ = [
@@ -47,16 +48,6 @@ __all__ = [
 ]
 
 ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu}
-
-
-def _positive_int(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-
-
-def _probability(name: str, value: float) -> None:
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
 
 
 def count_parameters(module: nn.Module, trainable_only: bool = True) -> int:
@@ -93,8 +84,8 @@ class TokenEmbedding(nn.Module):
         self, vocab_size: int, d_model: int, padding_idx: int | None = None, scale: bool = True
     ):
         super().__init__()
-        _positive_int("vocab_size", vocab_size)
-        _positive_int("d_model", d_model)
+        positive_int("vocab_size", vocab_size)
+        positive_int("d_model", d_model)
         self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=padding_idx)
         self.d_model = d_model
         self.scale = math.sqrt(d_model) if scale else 1.0
@@ -111,8 +102,8 @@ def sinusoidal_table(max_len: int, d_model: int) -> torch.Tensor:
         PE_{p,\,2i} = \sin\!\left(p / 10000^{2i/d_\text{model}}\right), \qquad
         PE_{p,\,2i+1} = \cos\!\left(p / 10000^{2i/d_\text{model}}\right)
     """
-    _positive_int("max_len", max_len)
-    _positive_int("d_model", d_model)
+    positive_int("max_len", max_len)
+    positive_int("d_model", d_model)
     if d_model % 2:
         raise ValueError(
             f"sinusoidal codes pair a sine with a cosine: d_model must be even, got {d_model}"
@@ -146,7 +137,7 @@ class SinusoidalPositionalEncoding(nn.Module):
 
     def __init__(self, d_model: int, max_len: int = 512, dropout: float = 0.0):
         super().__init__()
-        _probability("dropout", dropout)
+        probability("dropout", dropout)
         self.register_buffer("table", sinusoidal_table(max_len, d_model), persistent=False)
         self.dropout = nn.Dropout(dropout)
 
@@ -181,9 +172,9 @@ class LearnedPositionalEmbedding(nn.Module):
 
     def __init__(self, max_len: int, d_model: int, dropout: float = 0.0):
         super().__init__()
-        _positive_int("max_len", max_len)
-        _positive_int("d_model", d_model)
-        _probability("dropout", dropout)
+        positive_int("max_len", max_len)
+        positive_int("d_model", d_model)
+        probability("dropout", dropout)
         self.embedding = nn.Embedding(max_len, d_model)
         self.dropout = nn.Dropout(dropout)
 
@@ -237,9 +228,9 @@ class FeedForward(nn.Module):
         bias: bool = True,
     ):
         super().__init__()
-        _positive_int("d_model", d_model)
-        _positive_int("d_ff", d_ff)
-        _probability("dropout", dropout)
+        positive_int("d_model", d_model)
+        positive_int("d_ff", d_ff)
+        probability("dropout", dropout)
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
         self.activation = activation
@@ -449,7 +440,7 @@ class _LayerStack(nn.Module):
         bias: bool = True,
     ):
         super().__init__()
-        _positive_int("num_layers", num_layers)
+        positive_int("num_layers", num_layers)
         self.layers = nn.ModuleList(
             self.layer(d_model, num_heads, d_ff, dropout, activation, norm_first, bias=bias)
             for _ in range(num_layers)
@@ -647,7 +638,7 @@ class Transformer(nn.Module):
         sequence's ``eos_id`` holds ``pad_id``. Stops when all sequences ended or after
         ``max_len`` tokens.
         """
-        _positive_int("max_len", max_len)
+        positive_int("max_len", max_len)
         was_training = self.training
         self.eval()
         memory, src_mask = self.encode(src)  # encode once, reuse at every step
@@ -708,8 +699,8 @@ class DecoderOnlyLM(nn.Module):
         bias: bool = True,
     ):
         super().__init__()
-        _positive_int("vocab_size", vocab_size)
-        _positive_int("block_size", block_size)
+        positive_int("vocab_size", vocab_size)
+        positive_int("block_size", block_size)
         self.block_size = block_size
         self.token_embed = nn.Embedding(vocab_size, d_model)
         self.positions = LearnedPositionalEmbedding(block_size, d_model, dropout)
