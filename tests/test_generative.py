@@ -9,9 +9,11 @@ import scipy.linalg
 import torch
 
 from dlbook.generative import (
+    FrechetComparison,
     GeneratorScore,
     ShuffledBatches,
     class_coverage,
+    compare_frechet,
     frechet_distance,
     gaussian_stats,
     mean_confidence,
@@ -164,3 +166,20 @@ def test_shuffled_batches_transform_gets_the_generator():
     assert set(values.unique().tolist()) <= {0.0, 1.0} and values.shape == (6, 3)
     with pytest.raises(ValueError, match="batch_size"):
         ShuffledBatches(images, 0)
+
+
+def test_compare_frechet_tells_a_real_difference_from_noise():
+    rng = np.random.default_rng(0)
+    reference = (np.zeros(3), np.eye(3))
+    same_a, same_b = rng.normal(size=(2000, 3)), rng.normal(size=(2000, 3))
+    shifted = rng.normal(size=(2000, 3)) + 0.5
+    tie = compare_frechet(same_a, same_b, reference, n_boot=50)
+    assert tie.low <= 0 <= tie.high and "equally far" in tie.sentence("VAE", "GAN")
+    win = compare_frechet(same_a, shifted, reference, n_boot=50)
+    assert win.high < 0 and win.fd_b == pytest.approx(0.75, abs=0.1)
+    assert win.sentence("VAE", "GAN").startswith("The VAE is closer")
+    lose = compare_frechet(shifted, same_a, reference, n_boot=50)
+    assert lose.low > 0 and lose.sentence("VAE", "GAN").startswith("The GAN is closer")
+    assert isinstance(lose, FrechetComparison) and lose.difference > 0
+    with pytest.raises(ValueError, match="n_boot"):
+        compare_frechet(same_a, same_b, reference, n_boot=5)

@@ -8,8 +8,9 @@ units): :func:`judge_outputs` returns them with the class probabilities, and
 confidence.
 
 :func:`load_mnist_judge` builds the judge and gives it its trained weights through
-:func:`dlbook.artifacts.cached_torch_module`: the first page that needs it trains it (one
-epoch, about 20 CPU seconds), every later page of the same build loads it.
+:func:`dlbook.artifacts.cached_torch_module`: the first page that needs it trains it (two
+passes over the training digits, about half a CPU minute), every later page of the same build
+loads it.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class JudgeConfig:
 
     channels: tuple[int, int] = (16, 32)
     features: int = 128
-    epochs: int = 1
+    epochs: int = 2
     batch_size: int = 128
     lr: float = 1e-3
     seed: int = 0
