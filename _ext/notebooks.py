@@ -240,11 +240,12 @@ def setup_cell_source(required: dict[str, str], floors: dict[str, str] | None = 
             lines.append(f'    "dlbook": ({source}, (), None),')
             continue
         dist = requirement.split("==", 1)[0]
-        names = "".join(f"{json.dumps(d)}, " for d in (dist, PIN_ALIASES.get(dist)) if d)
+        names = [json.dumps(d) for d in (dist, PIN_ALIASES.get(dist)) if d]
+        names = f"({names[0]},)" if len(names) == 1 else f"({', '.join(names)})"
         oldest = floors.get(dist.lower())
         oldest = json.dumps(oldest) if oldest else "None"
-        lines.append(f'    "{name}": ({json.dumps(requirement)}, ({names.rstrip()}), {oldest}),')
-    lines += ["}", "", ""]
+        lines.append(f'    "{name}": ({json.dumps(requirement)}, {names}, {oldest}),')
+    lines += ["}", "", "", ""]
     return "\n".join(lines) + SETUP_CODE.rstrip("\n")
 
 

@@ -166,7 +166,10 @@ def test_report_table_has_a_row_per_page_whatever_the_pages():
             "page": f"book/part/p{i}",
             "colab": ok,
             "build": ok,
-            "installed": ["dlbook: x"],
+            "installed": [
+                "/src: dlbook is not installed",
+                "numpy==2.4.6: numpy 2.0.2 is older than 2.1.3, the oldest version tested",
+            ],
             "glue": cp.compare_glue({"a": 1.0}, {"a": 1.0}),
         }
         for i in range(43)
@@ -174,7 +177,7 @@ def test_report_table_has_a_row_per_page_whatever_the_pages():
     table = cp.report_table(rows).splitlines()
     assert len(table) == 2 + 44
     assert table[-1].startswith("| book/part/broken | FAILED | 3 | 2 | 400 | — |")
-    assert "| ok | 12 | 10 | 900 | dlbook |" in table[2]
+    assert "| ok | 12 | 10 | 900 | dlbook, numpy (2.0.2 < 2.1.3) |" in table[2]
 
 
 def test_toc_pages_are_the_executable_pages_in_toc_order():

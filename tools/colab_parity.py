@@ -33,8 +33,10 @@ Glued values (myst-nb ``glue``) are compared key by key.
 
 **The report**: a Markdown table on stdout and in ``--report`` (default
 ``_build/colab-parity``) as ``report.md``, with ``report.json`` and the executed notebooks
-(``colab/``, ``build/``) beside it. ``--resume`` skips pages that the report already holds, so
-the book can be run in chunks. The exit status is non-zero when a page fails in the stand-in.
+(``colab/``, ``build/``) beside it. ``--resume`` keeps what the report already holds for a
+page and runs only what is missing, so the book can be run in chunks, and the stand-in runs
+first (``--no-baseline``) and the baselines later. The exit status is non-zero when a page
+fails in the stand-in.
 """
 
 from __future__ import annotations
@@ -447,6 +449,15 @@ def _num(value, fmt: str = ".0f") -> str:
     )
 
 
+def _installed_name(line: str) -> str:
+    """``numpy (2.0.2 < 2.1.3)`` or ``sacrebleu`` from a setup cell's "Installing ..." line."""
+    why = line.split(": ", 1)[-1]
+    older = re.match(r"(\S+) (\S+) is older than (\S+),", why)
+    if older:
+        return f"{older.group(1)} ({older.group(2)} < {older.group(3)})"
+    return why.split()[0]
+
+
 def report_table(rows: list[dict]) -> str:
     """The Markdown table of a parity run, one row per page (any number of pages)."""
     lines = [
@@ -457,7 +468,7 @@ def report_table(rows: list[dict]) -> str:
     ]
     for row in rows:
         colab, build, glue = row["colab"], row.get("build") or {}, row.get("glue")
-        installed_names = ", ".join(i.split(":")[0] for i in row.get("installed", [])) or "—"
+        installed_names = ", ".join(map(_installed_name, row.get("installed", []))) or "—"
         if glue:
             largest = glue["largest"]
             move = (
@@ -554,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", type=Path, help="the stand-in's folder (kept between runs)")
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="report folder")
     parser.add_argument("--no-baseline", action="store_true", help="skip the build-env runs")
-    parser.add_argument("--resume", action="store_true", help="skip pages already reported")
+    parser.add_argument("--resume", action="store_true", help="keep what the report holds")
     parser.add_argument(
         "--runtime-python",
         type=Path,
@@ -593,35 +604,37 @@ def main(argv: list[str] | None = None) -> int:
         print(environment_summary(env, args.freeze), flush=True)
         for page in pages:
             name = page.relative_to(ROOT).with_suffix("").as_posix()
-            if args.resume and name in state:
-                continue
-            (notebook,) = notebooks_from_pages([page], tmp / "notebooks")
-            changed = env.reset()
-            if changed:
-                print(f"  reset: {', '.join(changed)}", flush=True)
-            colab = run_in_colab_env(env, notebook, tmp / "run" / name, args.threads, args.timeout)
-            executed = nbformat.read(notebook, as_version=4)
-            out = args.report / "colab" / f"{name}.ipynb"
-            out.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(notebook, out)
-            row = {"page": name, "colab": colab, "installed": installed_by_setup(executed)}
-            if not args.no_baseline:
+            row = state.get(name) if args.resume else None
+            executed_path = args.report / "colab" / f"{name}.ipynb"
+            if row is None:
+                (notebook,) = notebooks_from_pages([page], tmp / "notebooks")
+                changed = env.reset()
+                if changed:
+                    print(f"  reset: {', '.join(changed)}", flush=True)
+                workdir = tmp / "run" / name
+                colab = run_in_colab_env(env, notebook, workdir, args.threads, args.timeout)
+                executed_path.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(notebook, executed_path)
+                executed = nbformat.read(notebook, as_version=4)
+                row = {"page": name, "colab": colab, "installed": installed_by_setup(executed)}
+            elif not args.no_baseline and "build" not in row:
+                print(f"  {name}: Colab stand-in run from the report", flush=True)
+            if not args.no_baseline and "build" not in row:
                 save = args.report / "build" / Path(name).parent
-                build = run_in_build_env(
-                    page, save, tmp / "build" / name, args.threads, args.timeout
-                )
-                row["build"] = build
+                workdir = tmp / "build" / name
+                row["build"] = run_in_build_env(page, save, workdir, args.threads, args.timeout)
                 saved = save / f"{page.stem}.ipynb"
-                if build["error"] is None and saved.is_file():
+                if row["build"]["error"] is None and saved.is_file() and executed_path.is_file():
                     row["glue"] = compare_glue(
-                        glued_values(executed), glued_values(nbformat.read(saved, as_version=4))
+                        glued_values(nbformat.read(executed_path, as_version=4)),
+                        glued_values(nbformat.read(saved, as_version=4)),
                     )
             state[name] = row
             state_path.write_text(json.dumps(state, indent=1))
-            failures += colab["error"] is not None
+            failures += row["colab"]["error"] is not None
             print(report_table([row]).splitlines()[-1], flush=True)
-            if colab["error"]:
-                print(colab["error"], file=sys.stderr)
+            if row["colab"]["error"]:
+                print(row["colab"]["error"], file=sys.stderr)
         ordered = [
             state[n]
             for n in (p.relative_to(ROOT).with_suffix("").as_posix() for p in all_pages)
