@@ -53,6 +53,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import tomllib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -543,9 +544,11 @@ def make_env(freeze: Path, folder: Path | None, notebooks: list[Path]) -> ColabE
     for notebook in notebooks:
         required |= setup_requirements(notebook)
     pinned = sorted(r for r in required.values() if r)
-    project = (ROOT / "pyproject.toml").read_text()
+    # What dlbook itself requires (its dependencies) shapes the stand-in too.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    needs = [project.get("dependencies", []), project.get("optional-dependencies", {})]
     key = hashlib.sha256(
-        json.dumps([str(python), sorted(colab.items()), pinned, project]).encode()
+        json.dumps([str(python), sorted(colab.items()), pinned, needs], sort_keys=True).encode()
     ).hexdigest()[:16]
     env = ColabEnv(folder, python, colab, key)
     if not env.ready():
