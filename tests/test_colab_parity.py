@@ -243,3 +243,20 @@ def test_page_runs_in_colabs_runtime(colab_env, docname, tmp_path):
     glued = cp.glued_values(nbformat.read(notebook, as_version=4))
     shown = set(GLUE_ROLE.findall(page.read_text()))
     assert shown <= set(glued), f"not glued in Colab's runtime: {sorted(shown - set(glued))}"
+
+
+def test_baselines_can_come_from_run_pages_output(tmp_path):
+    log = tmp_path / "run_pages.log"
+    log.write_text(
+        "  wall s    cpu s  peak MiB  status  page\n"
+        "    23.1      6.0       824  ok      book/intro.md\n"
+        "   300.2    250.0      1900  OVER    book/basics/convnets.md\n"
+        "     5.0      2.0       300  FAILED  book/graphs/tools.md\n"
+        "Traceback: KeyError\n"
+        "total 23.1 s for 1 page(s), 1 thread(s) per kernel; load average 3.0\n"
+    )
+    rows = cp.read_run_pages_log(log)
+    assert rows["book/intro"] == {"seconds": 23.1, "cpu": 6.0, "peak_mib": 824.0, "error": None}
+    assert rows["book/basics/convnets"]["error"] is None, "over budget, but it ran"
+    assert rows["book/graphs/tools"]["error"]
+    assert len(rows) == 3

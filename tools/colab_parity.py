@@ -375,6 +375,22 @@ def run_in_build_env(page: Path, save: Path, workdir: Path, threads: int, timeou
             os.environ.update(saved)
 
 
+RUN_PAGES_ROW = re.compile(r"^\s*(\S+)\s+(\S+)\s+(\S+)\s+(ok|FAILED|OVER)\s+(\S+\.md)\s*$", re.M)
+
+
+def read_run_pages_log(log: Path) -> dict[str, dict]:
+    """``{docname: {seconds, cpu, peak_mib, error}}`` from what tools/run_pages.py printed."""
+    rows = {}
+    for wall, cpu, peak, status, page in RUN_PAGES_ROW.findall(log.read_text()):
+        rows[Path(page).with_suffix("").as_posix()] = {
+            "seconds": float(wall),
+            "cpu": float(cpu),
+            "peak_mib": float(peak),
+            "error": None if status != "FAILED" else "failed (see the log)",
+        }
+    return rows
+
+
 def _result(result: subprocess.CompletedProcess) -> dict:
     for line in result.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -568,6 +584,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", type=Path, help="the stand-in's folder (kept between runs)")
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="report folder")
     parser.add_argument("--no-baseline", action="store_true", help="skip the build-env runs")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="take the build-environment runs from this folder: notebooks saved by "
+        "`run_pages.py --save DIR/<part>` and its output in DIR/run_pages.log",
+    )
     parser.add_argument("--resume", action="store_true", help="keep what the report holds")
     parser.add_argument(
         "--runtime-python",
@@ -623,11 +645,18 @@ def main(argv: list[str] | None = None) -> int:
             elif not args.no_baseline and "build" not in row:
                 print(f"  {name}: Colab stand-in run from the report", flush=True)
             if not args.no_baseline and "build" not in row:
-                save = args.report / "build" / Path(name).parent
-                workdir = tmp / "build" / name
-                row["build"] = run_in_build_env(page, save, workdir, args.threads, args.timeout)
+                if args.baseline:
+                    save = args.baseline / Path(name).parent
+                    logged = read_run_pages_log(args.baseline / "run_pages.log")
+                    if name in logged:
+                        row["build"] = logged[name]
+                else:
+                    save = args.report / "build" / Path(name).parent
+                    workdir = tmp / "build" / name
+                    row["build"] = run_in_build_env(page, save, workdir, args.threads, args.timeout)
                 saved = save / f"{page.stem}.ipynb"
-                if row["build"]["error"] is None and saved.is_file() and executed_path.is_file():
+                ran = row.get("build", {}).get("error", "") is None
+                if ran and saved.is_file() and executed_path.is_file():
                     row["glue"] = compare_glue(
                         glued_values(nbformat.read(executed_path, as_version=4)),
                         glued_values(nbformat.read(saved, as_version=4)),
