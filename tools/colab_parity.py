@@ -28,8 +28,9 @@ what the previous setup cell installed is removed, so that every notebook starts
 Colab machine.
 
 **The baseline** is the same page run in the build's environment (the Python running this
-tool) by ``tools/run_pages.py``, with the same thread count and an empty data cache of its own.
-Glued values (myst-nb ``glue``) are compared key by key.
+tool) by ``tools/run_pages.py``, with the same thread count and an empty data cache of its own
+(or read from ``--baseline DIR``: what ``run_pages.py --save DIR/<part>`` saved and printed,
+kept in ``DIR/run_pages.log``). Glued values (myst-nb ``glue``) are compared key by key.
 
 **The report**: a Markdown table on stdout and in ``--report`` (default
 ``_build/colab-parity``) as ``report.md``, with ``report.json`` and the executed notebooks
