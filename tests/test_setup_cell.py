@@ -125,6 +125,7 @@ def test_upgrading_a_module_already_imported_asks_for_a_restart(runtime, capsys,
 
 def test_dlbook_comes_from_dlbook_source(runtime, capsys, monkeypatch):
     monkeypatch.setenv("DLBOOK_SOURCE", "/path/to/checkout")
+    monkeypatch.delitem(sys.modules, "dlbook", raising=False)  # other tests imported it
     runtime.installed = {}
     out = run_cell({"dlbook": "git+https://example.org/dlbook@abc"}, {}, capsys)
     assert installed_by(runtime) == ["/path/to/checkout"]
