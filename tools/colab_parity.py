@@ -561,9 +561,11 @@ def make_env(freeze: Path, folder: Path | None, notebooks: list[Path]) -> ColabE
     for notebook in notebooks:
         required |= setup_requirements(notebook)
     pinned = sorted(r for r in required.values() if r)
-    # What dlbook itself requires (its dependencies) shapes the stand-in too.
+    # Which distributions dlbook requires shapes the stand-in too (not their lower bounds).
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    needs = [project.get("dependencies", []), project.get("optional-dependencies", {})]
+    needs = [project.get("dependencies", [])]
+    needs += list(project.get("optional-dependencies", {}).values())
+    needs = sorted(distribution_of(r) for group in needs for r in group)
     key = hashlib.sha256(
         json.dumps([str(python), sorted(colab.items()), pinned, needs], sort_keys=True).encode()
     ).hexdigest()[:16]
