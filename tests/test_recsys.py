@@ -203,6 +203,50 @@ def test_full_batch_training_is_deterministic():
     assert runs[0] == runs[1]
 
 
+@pytest.mark.parametrize("batch_size", [None, 64])
+def test_fit_ratings_takes_the_steps_of_the_classic_loop(batch_size):
+    # fit_ratings is dlbook.train.fit with a loss function: the same Adam steps on the same
+    # (shuffled) batches as the plain loop, and the same recorded validation RMSE.
+    import copy
+
+    users, items, ratings = synthetic_ratings(num_users=20, num_items=10, seed=2)
+    torch.manual_seed(0)
+    model = MatrixFactorization(20, 10, dim=2, global_mean=3.5, reg=0.3, reg_bias=0.1)
+    reference = copy.deepcopy(model)
+    val = (users[:50], items[:50], ratings[:50])
+    history = fit_ratings(
+        model,
+        users,
+        items,
+        ratings,
+        epochs=3,
+        lr=0.05,
+        batch_size=batch_size,
+        seed=3,
+        validation=val,
+    )
+    u, i = torch.as_tensor(users), torch.as_tensor(items)
+    r = torch.as_tensor(ratings, dtype=torch.float32)
+    optimizer = torch.optim.Adam(reference.parameters(), lr=0.05)
+    generator = torch.Generator().manual_seed(3)
+    val_rmse = []
+    for _ in range(3):
+        reference.train()
+        if batch_size is None:
+            batches = [slice(None)]
+        else:
+            batches = torch.randperm(len(r), generator=generator).split(batch_size)
+        for b in batches:
+            loss = (reference(u[b], i[b]) - r[b]).pow(2).mean() + reference.penalty() / len(r)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        val_rmse.append(rmse(predict_ratings(reference, *val[:2]), val[2]))
+    assert history["val_rmse"] == val_rmse
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, reference.state_dict()[name]), name
+
+
 def test_predict_ratings_clips_to_the_scale():
     model = MatrixFactorization(2, 2, dim=0, global_mean=9.0)
     assert np.allclose(predict_ratings(model, [0, 1], [1, 0]), 5.0)

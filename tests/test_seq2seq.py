@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import random
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 import torch
 
 from dlbook.nn import BahdanauDecoder, GRUDecoder, GRUEncoder, LuongDecoder, Seq2Seq
-from dlbook.seq2seq import CharVocab, exact_match, fit, predict
+from dlbook.seq2seq import CharVocab, exact_match, fit_pairs, predict
 
 DECODERS = {
     "plain": lambda v, d: GRUDecoder(v, d, hidden_dim=16, embed_dim=8),
@@ -131,7 +132,7 @@ def test_fit_learns_to_reverse_and_attention_maps_align():
     encoder = GRUEncoder(len(src_vocab), embed_dim=16, hidden_dim=32)
     decoder = BahdanauDecoder(len(tgt_vocab), encoder.output_dim, embed_dim=16, hidden_dim=64)
     model = Seq2Seq(encoder, decoder)
-    history = fit(
+    history = fit_pairs(
         model, pairs[:1000], src_vocab, tgt_vocab, epochs=12, batch_size=64, val_pairs=pairs[1000:]
     )
     assert history["loss"][-1] < history["loss"][0] / 5
@@ -178,3 +179,41 @@ def test_from_config_builds_the_same_model_as_the_parts(attention):
         assert torch.equal(a, b), name
     with pytest.raises(ValueError, match="attention"):
         Seq2SeqConfig(12, 9, attention="luong-dot")
+
+
+def test_fit_pairs_takes_the_steps_of_the_classic_loop():
+    # fit_pairs is dlbook.train.fit with a loss function and length-bucketed batches; it must
+    # take exactly the steps of the plain loop it replaced (same batches, clipping, Adam).
+    import torch.nn.functional as F
+
+    from dlbook.seq2seq import _batch, _encode_pairs
+
+    rng = random.Random(1)
+    words = ["".join(rng.choice("abcd") for _ in range(rng.randint(1, 6))) for _ in range(300)]
+    pairs = [(w, w[::-1]) for w in words]
+    vocab = CharVocab.build(words)
+    torch.manual_seed(0)
+    model = make_model("bahdanau", len(vocab), len(vocab)).train()
+    reference = copy.deepcopy(model)
+    fit_pairs(model, pairs, vocab, vocab, epochs=2, batch_size=32, lr=1e-2, clip=0.5, seed=4)
+
+    data = _encode_pairs(pairs, vocab, vocab)
+    lengths = data[1]
+    optimizer = torch.optim.Adam(reference.parameters(), lr=1e-2)
+    generator = torch.Generator().manual_seed(4)
+    for _ in range(2):
+        order = torch.randperm(len(lengths), generator=generator)
+        batches = []
+        for start in range(0, len(order), 50 * 32):
+            part = order[start : start + 50 * 32]
+            batches.extend(part[torch.argsort(lengths[part], stable=True)].split(32))
+        for i in torch.randperm(len(batches), generator=generator).tolist():
+            src, src_len, tgt_in, tgt_out = _batch(batches[i], *data, "cpu")
+            logits, _ = reference(src, src_len, tgt_in)
+            loss = F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=0)
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(reference.parameters(), 0.5)
+            optimizer.step()
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, reference.state_dict()[name]), name

@@ -8,7 +8,8 @@ MovieLens and the small synthetic tables of the tests.
 * :class:`GlobalMean` and :class:`BiasBaseline` are the baselines every recommender must beat;
 * :class:`dlbook.nn.MatrixFactorization` is the biased dot-product model of Koren et al. (2009);
 * :func:`fit_ratings` trains any such PyTorch model (full batch or mini-batches, Adam) on an
-  explicitly regularised squared error, and :func:`predict_ratings` / :func:`rmse` score it.
+  explicitly regularised squared error with :func:`dlbook.train.fit`, and
+  :func:`predict_ratings` and :func:`rmse` score it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 from torch import nn
+
+from dlbook.train import History, TensorBatcher, fit
 
 __all__ = [
     "BiasBaseline",
@@ -262,7 +265,8 @@ def fit_ratings(
     validation: Sequence | None = None,
     seed: int = 0,
     clip: tuple[float, float] | None = (1.0, 5.0),
-) -> dict[str, list[float]]:
+    progress: bool = False,
+) -> History:
     r"""Train a rating model with Adam on the mean squared error plus its L2 penalty.
 
     The objective over the :math:`N` training ratings is
@@ -277,7 +281,7 @@ def fit_ratings(
     ``batch_size=None`` every step uses all ratings (full-batch training: one step per
     epoch, deterministic); otherwise each epoch visits shuffled mini-batches and each batch's
     mean squared error is paired with the full :math:`\Omega / N`, an unbiased estimate of
-    :math:`J`.
+    :math:`J`. The loop is :func:`dlbook.train.fit`.
 
     Parameters
     ----------
@@ -297,13 +301,16 @@ def fit_ratings(
         Seed of the mini-batch order.
     clip : (low, high) or None
         Rating scale for the validation predictions.
+    progress : bool, default False
+        Show :func:`dlbook.train.fit`'s progress line.
 
     Returns
     -------
-    dict of lists
-        ``"loss"`` (the objective :math:`J` seen during the epoch), ``"rmse"`` (training RMSE
-        of the epoch's predictions, before the update) and, with ``validation``,
-        ``"val_rmse"``: one value per epoch, ready for :func:`dlbook.plot.curves.plot_history`.
+    dlbook.train.History
+        ``"loss"`` (the objective :math:`J` seen during the epoch, averaged over its batches),
+        ``"rmse"`` (training RMSE of the epoch's predictions, before the update) and, with
+        ``validation``, ``"val_rmse"``: one value per epoch, ready for
+        :func:`dlbook.plot.curves.plot_history`.
     """
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
@@ -319,32 +326,28 @@ def fit_ratings(
         raise ValueError("users, items and ratings must be non-empty 1-D arrays of equal length")
     n = len(r)
     penalty = getattr(model, "penalty", None)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
-    history: dict[str, list[float]] = {"loss": [], "rmse": []}
-    if validation is not None:
-        history["val_rmse"] = []
-    for _ in range(epochs):
-        model.train()
-        if batch_size is None:
-            batches = [(u, i, r)]  # full batch: no copying
-        else:
-            order = torch.randperm(n, generator=generator).to(device)
-            batches = [(u[b], i[b], r[b]) for b in order.split(batch_size)]
-        total_loss, total_sq = 0.0, 0.0
-        for bu, bi, br in batches:
-            optimizer.zero_grad()
-            err = model(bu, bi) - br  # (batch,)
-            sq = err.pow(2).mean()
-            loss = sq + penalty() / n if penalty is not None else sq
-            loss.backward()
-            optimizer.step()
-            total_loss += loss.item() * len(br)
-            total_sq += sq.item() * len(br)
-        history["loss"].append(total_loss / n)
-        history["rmse"].append(math.sqrt(total_sq / n))
-        if validation is not None:
-            vu, vi, vr = validation
-            history["val_rmse"].append(rmse(predict_ratings(model, vu, vi, clip=clip), vr))
-    model.eval()
+
+    def loss_fn(model, batch):
+        bu, bi, br = batch
+        sq = (model(bu, bi) - br).pow(2).mean()  # mean squared error of the batch
+        loss = sq + penalty() / n if penalty is not None else sq
+        return loss, {"mse": sq}
+
+    def val_loss_fn(model, batch):
+        vu, vi, vr = batch
+        value = rmse(predict_ratings(model, vu, vi, clip=clip), vr)
+        return torch.tensor(value**2), {"rmse": value}
+
+    history = fit(
+        model,
+        loss_fn,
+        TensorBatcher([u, i, r], batch_size, seed=seed),
+        optimizer=torch.optim.Adam(model.parameters(), lr=lr),
+        epochs=epochs,
+        val_data=None if validation is None else [tuple(validation)],
+        val_loss_fn=val_loss_fn,
+        progress=progress,
+    )
+    history["rmse"] = [math.sqrt(v) for v in history.pop("mse")]
+    history.pop("val_loss", None)  # the square of val_rmse
     return history
