@@ -90,3 +90,24 @@ def test_a_page_that_does_not_glue_its_key_fails_the_strict_build(tmp_path):
     result = build(tmp_path)
     assert result.returncode != 0
     assert "does not glue 'renamed_acc'" in result.stdout + result.stderr
+
+
+def test_glue_values_parse_numbers_and_strip_quotes():
+    from results import glue_value, notebook_glue
+
+    def output(name, text):
+        return {
+            "output_type": "display_data",
+            "data": {"text/plain": text},
+            "metadata": {"scrapbook": {"name": name, "mime_prefix": ""}},
+        }
+
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "source": "x"},
+            {"cell_type": "code", "outputs": [output("acc", "0.875"), {"output_type": "stream"}]},
+            {"cell_type": "code", "outputs": [output("verdict", "'A beats B'")]},
+        ]
+    }
+    assert notebook_glue(notebook) == {"acc": 0.875, "verdict": "A beats B"}
+    assert glue_value({"data": {"text/plain": "12"}}) == 12.0

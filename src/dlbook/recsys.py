@@ -1,15 +1,16 @@
-"""Collaborative filtering on explicit ratings: baselines, matrix factorisation and helpers.
+"""Collaborative filtering on explicit ratings: the baselines, and training and scoring a model.
 
 A rating data set is three aligned arrays: ``users`` and ``items`` (0-based integer ids) and
 ``ratings`` (floats). Everything here takes and returns those arrays, so the same code serves
 MovieLens and the small synthetic tables of the tests.
 
-* :func:`train_test_split_ratings` and :func:`kfold_indices` split the rows of a rating table;
 * :class:`GlobalMean` and :class:`BiasBaseline` are the baselines every recommender must beat;
-* :class:`dlbook.nn.MatrixFactorization` is the biased dot-product model of Koren et al. (2009);
-* :func:`fit_ratings` trains any such PyTorch model (full batch or mini-batches, Adam) on an
-  explicitly regularised squared error with :func:`dlbook.train.fit`, and
-  :func:`predict_ratings` and :func:`rmse` score it.
+* :func:`fit_ratings` trains a PyTorch rating model such as
+  :class:`dlbook.nn.MatrixFactorization` (full batch or mini-batches, Adam) on an explicitly
+  regularised squared error with :func:`dlbook.train.fit`, and :func:`predict_ratings` returns
+  its predictions on the rating scale.
+
+Rows are split with :mod:`dlbook.splits` and scored with :func:`dlbook.metrics.rmse`.
 """
 
 from __future__ import annotations
@@ -21,93 +22,15 @@ import numpy as np
 import torch
 from torch import nn
 
+from dlbook.metrics import rmse
 from dlbook.train import History, TensorBatcher, fit
 
-__all__ = [
-    "BiasBaseline",
-    "GlobalMean",
-    "fit_ratings",
-    "kfold_indices",
-    "predict_ratings",
-    "rmse",
-    "train_test_split_ratings",
-]
+__all__ = ["BiasBaseline", "GlobalMean", "fit_ratings", "predict_ratings"]
 
 
 # ------------------------------------------------------------------------------------------
-# Splitting and scoring
+# Baselines
 # ------------------------------------------------------------------------------------------
-
-
-def _check_n(n: int) -> None:
-    if not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"n must be an integer number of ratings >= 2, got {n!r}")
-
-
-def train_test_split_ratings(
-    n: int, test_fraction: float = 0.2, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
-    """Shuffle the row indices ``0..n-1`` and cut them into a training and a test part.
-
-    Parameters
-    ----------
-    n : int
-        Number of ratings (rows).
-    test_fraction : float
-        Share of the rows in the test part, strictly between 0 and 1.
-    seed : int
-        Seed of the permutation: the same seed gives the same split.
-
-    Returns
-    -------
-    train_idx, test_idx : ndarray of int64
-        Disjoint, together covering every row; ``len(test_idx) == round(test_fraction * n)``.
-    """
-    _check_n(n)
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must be strictly between 0 and 1, got {test_fraction}")
-    perm = np.random.default_rng(seed).permutation(n)
-    n_test = min(max(int(round(test_fraction * n)), 1), n - 1)
-    return np.sort(perm[n_test:]), np.sort(perm[:n_test])
-
-
-def kfold_indices(n: int, n_splits: int = 5, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Shuffled k-fold cross-validation over the rows of a rating table.
-
-    Every row is in exactly one test fold; fold sizes differ by at most one.
-
-    Returns
-    -------
-    list of (train_idx, test_idx)
-        ``n_splits`` pairs of sorted int64 index arrays.
-    """
-    _check_n(n)
-    if not isinstance(n_splits, (int, np.integer)) or not 2 <= n_splits <= n:
-        raise ValueError(f"n_splits must be an integer between 2 and n={n}, got {n_splits!r}")
-    perm = np.random.default_rng(seed).permutation(n)
-    folds = np.array_split(perm, n_splits)
-    out = []
-    for k, test in enumerate(folds):
-        train = np.concatenate([f for j, f in enumerate(folds) if j != k])
-        out.append((np.sort(train), np.sort(test)))
-    return out
-
-
-def rmse(predictions, targets) -> float:
-    r"""Root-mean-square error, :math:`\sqrt{\tfrac1n \sum_k (\hat r_k - r_k)^2}`, as a float."""
-    p = np.asarray(
-        predictions.detach().cpu() if isinstance(predictions, torch.Tensor) else predictions,
-        dtype=np.float64,
-    )
-    t = np.asarray(
-        targets.detach().cpu() if isinstance(targets, torch.Tensor) else targets,
-        dtype=np.float64,
-    )
-    if p.shape != t.shape:
-        raise ValueError(f"predictions {p.shape} and targets {t.shape} must have the same shape")
-    if p.size == 0:
-        raise ValueError("rmse of an empty array is undefined")
-    return float(np.sqrt(np.mean((p - t) ** 2)))
 
 
 def _as_index(a, name: str, size: int) -> np.ndarray:
@@ -117,11 +40,6 @@ def _as_index(a, name: str, size: int) -> np.ndarray:
     if arr.size and (arr.min() < 0 or arr.max() >= size):
         raise ValueError(f"{name} must lie in [0, {size}), got ids from {arr.min()} to {arr.max()}")
     return arr.astype(np.int64)
-
-
-# ------------------------------------------------------------------------------------------
-# Baselines
-# ------------------------------------------------------------------------------------------
 
 
 class GlobalMean:

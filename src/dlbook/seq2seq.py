@@ -1,105 +1,24 @@
-"""Character-level sequence to sequence: vocabulary, training and evaluation on string pairs.
+"""Sequence to sequence on strings: training on ``(source, target)`` pairs and decoding.
 
-* :class:`CharVocab` turns strings into padded id tensors and back;
-* :func:`fit_pairs`, :func:`predict` and :func:`exact_match` train and evaluate a
-  :class:`dlbook.nn.seq2seq.Seq2Seq` (the models live in :mod:`dlbook.nn.seq2seq`).
+:func:`fit_pairs` trains a :class:`dlbook.nn.seq2seq.Seq2Seq` on string pairs encoded with a
+:class:`dlbook.text.CharVocab` (through :func:`dlbook.train.fit`), and :func:`predict`
+greedy-decodes strings, with the attention maps if asked. Score the predictions with
+:func:`dlbook.metrics.exact_match`.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from dlbook.nn.seq2seq import Seq2Seq
-from dlbook.text import BucketBatcher
+from dlbook.text import BucketBatcher, CharVocab
 from dlbook.train import History, fit
 
-__all__ = [
-    "CharVocab",
-    "exact_match",
-    "fit_pairs",
-    "predict",
-]
-
-PAD, SOS, EOS = "<pad>", "<s>", "</s>"
-
-
-# ----------------------------------------------------------------------------- vocabulary
-
-
-class CharVocab:
-    """A character vocabulary with three special tokens: padding (id 0), start and end.
-
-    >>> vocab = CharVocab.build(["ab", "ba!"])
-    >>> vocab.encode("ab", eos=True)
-    [3, 4, 2]
-    >>> vocab.decode([3, 4, 2, 0, 0])
-    'ab'
-    """
-
-    def __init__(self, chars: Iterable[str]):
-        chars = list(chars)
-        if any(len(c) != 1 for c in chars):
-            raise ValueError("a CharVocab holds single characters")
-        if len(set(chars)) != len(chars):
-            raise ValueError("characters must be distinct")
-        self.itos: list[str] = [PAD, SOS, EOS, *chars]
-        self.stoi: dict[str, int] = {s: i for i, s in enumerate(self.itos)}
-        self.pad_id, self.sos_id, self.eos_id = 0, 1, 2
-
-    @classmethod
-    def build(cls, texts: Iterable[str]) -> CharVocab:
-        """The sorted set of characters that occur in ``texts``."""
-        return cls(sorted(set().union(*map(set, texts))))
-
-    def __len__(self) -> int:
-        return len(self.itos)
-
-    def __repr__(self) -> str:
-        return f"CharVocab({len(self)} tokens: {''.join(self.itos[3:])!r} + 3 special)"
-
-    def encode(self, text: str, *, sos: bool = False, eos: bool = False) -> list[int]:
-        """Ids of the characters of ``text``, optionally framed by start/end tokens."""
-        unknown = sorted(set(text) - self.stoi.keys())
-        if unknown:
-            raise ValueError(f"characters {unknown} are not in the vocabulary")
-        ids = [self.stoi[c] for c in text]
-        return [self.sos_id] * sos + ids + [self.eos_id] * eos
-
-    def decode(self, ids: Iterable[int]) -> str:
-        """The string up to the first end token, skipping padding and start tokens."""
-        chars = []
-        for i in ids:
-            i = int(i)
-            if i == self.eos_id:
-                break
-            if i > self.eos_id:
-                chars.append(self.itos[i])
-        return "".join(chars)
-
-    def encode_batch(
-        self, texts: Sequence[str], *, sos: bool = False, eos: bool = False
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Encode and right-pad: ids ``(N, T_max)`` (int64) and lengths ``(N,)``."""
-        if isinstance(texts, str):
-            raise ValueError("encode_batch takes a sequence of strings; use encode for one")
-        seqs = [self.encode(t, sos=sos, eos=eos) for t in texts]
-        lengths = torch.tensor([len(s) for s in seqs], dtype=torch.long)
-        ids = torch.full((len(seqs), int(lengths.max()) if seqs else 0), self.pad_id)
-        for row, seq in enumerate(seqs):
-            ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
-        return ids, lengths  # (N, T), (N,)
-
-    def decode_batch(self, ids: torch.Tensor) -> list[str]:
-        """Decode every row of an ``(N, T)`` id tensor."""
-        return [self.decode(row) for row in ids.tolist()]
-
-
-# ----------------------------------------------------------------------------- train, evaluate
+__all__ = ["fit_pairs", "predict"]
 
 
 def fit_pairs(
@@ -186,8 +105,8 @@ def _encode_pairs(pairs, src_vocab, tgt_vocab):
         raise ValueError("no pairs to train on")
     sources, targets = zip(*pairs, strict=True)
     src, src_len = src_vocab.encode_batch(sources)  # (N, S), (N,)
-    tgt, _ = tgt_vocab.encode_batch(targets, sos=True, eos=True)  # (N, T + 2)
-    return src, src_len, tgt[:, :-1], tgt[:, 1:]  # input starts with SOS, output ends with EOS
+    tgt, _ = tgt_vocab.encode_batch(targets, bos=True, eos=True)  # (N, T + 2)
+    return src, src_len, tgt[:, :-1], tgt[:, 1:]  # input starts with BOS, output ends with EOS
 
 
 @torch.no_grad()
@@ -224,12 +143,3 @@ def predict(
                 n_out = min(len(out) + 1, weights.shape[1])
                 maps[i] = weights[j, :n_out, : len(texts[i])].cpu().numpy()
     return (outputs, maps) if return_weights else outputs
-
-
-def exact_match(predictions: Sequence[str], targets: Sequence[str]) -> float:
-    """Fraction of predictions that equal their target exactly."""
-    if len(predictions) != len(targets):
-        raise ValueError(f"{len(predictions)} predictions for {len(targets)} targets")
-    if not targets:
-        return math.nan
-    return sum(p == t for p, t in zip(predictions, targets, strict=True)) / len(targets)

@@ -67,8 +67,8 @@ class Seq2SeqConfig:
     luong_method : {"general", "dot"}, default "general"
         Luong's score (``attention="luong"`` only); ``"dot"`` needs
         ``decoder_hidden_dim`` equal to the encoder's output size.
-    pad_id, sos_id, eos_id : int, default 0, 1, 2
-        Padding, start and end ids (those of :class:`dlbook.seq2seq.CharVocab`).
+    pad_id, bos_id, eos_id : int, default 0, 1, 2
+        Padding, start and end ids (those of :class:`dlbook.text.CharVocab`).
     """
 
     src_vocab_size: int
@@ -81,7 +81,7 @@ class Seq2SeqConfig:
     attention_dim: int = 64
     luong_method: str = "general"
     pad_id: int = 0
-    sos_id: int = 1
+    bos_id: int = 1
     eos_id: int = 2
 
     def __post_init__(self) -> None:
@@ -289,6 +289,10 @@ class LuongDecoder(_StepDecoder):
 class Seq2Seq(nn.Module):
     """An encoder and a decoder, with the target vocabulary's start and end ids.
 
+    A model made by :meth:`from_config` keeps its :class:`Seq2SeqConfig` as ``self.config``
+    (``Seq2Seq.from_config(model.config)`` rebuilds it); one assembled from other parts has
+    ``config = None``.
+
     Parameters
     ----------
     encoder : torch.nn.Module
@@ -296,18 +300,14 @@ class Seq2Seq(nn.Module):
         :class:`GRUEncoder`.
     decoder : torch.nn.Module
         A decoder with the interface described in this module's docstring.
-    sos_id, eos_id : int, default 1, 2
+    bos_id, eos_id : int, default 1, 2
         Start and end ids of the target vocabulary.
-
-    A model made by :meth:`from_config` keeps its :class:`Seq2SeqConfig` as ``self.config``
-    (``Seq2Seq.from_config(model.config)`` rebuilds it); one assembled from other parts has
-    ``config = None``.
     """
 
-    def __init__(self, encoder: nn.Module, decoder: nn.Module, sos_id: int = 1, eos_id: int = 2):
+    def __init__(self, encoder: nn.Module, decoder: nn.Module, bos_id: int = 1, eos_id: int = 2):
         super().__init__()
         self.encoder, self.decoder = encoder, decoder
-        self.sos_id, self.eos_id = sos_id, eos_id
+        self.bos_id, self.eos_id = bos_id, eos_id
         self.config: Seq2SeqConfig | None = None
 
     @classmethod
@@ -333,14 +333,14 @@ class Seq2Seq(nn.Module):
             decoder = LuongDecoder(
                 c.tgt_vocab_size, encoder.output_dim, method=c.luong_method, **common
             )
-        model = cls(encoder, decoder, c.sos_id, c.eos_id)
+        model = cls(encoder, decoder, c.bos_id, c.eos_id)
         model.config = config
         return model
 
     def forward(
         self, src: torch.Tensor, src_lengths: torch.Tensor, tgt_in: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Teacher forcing: logits ``(B, T, V)`` for ``tgt_in`` ``(B, T)`` (starts with SOS)."""
+        """Teacher forcing: logits ``(B, T, V)`` for ``tgt_in`` ``(B, T)`` (BOS first)."""
         enc_out, enc_hidden = self.encoder(src, src_lengths)  # (B, S, D), (B, D)
         src_mask = _length_mask(src_lengths, src.shape[1])  # (B, S)
         return self.decoder(tgt_in, enc_out, enc_hidden, src_mask)
@@ -359,7 +359,7 @@ class Seq2Seq(nn.Module):
         src_mask = _length_mask(src_lengths, src.shape[1])
         state = self.decoder.init_state(enc_out, enc_hidden)
         memory = self.decoder.prepare(enc_out, enc_hidden)
-        token = torch.full((src.shape[0],), self.sos_id, dtype=torch.long, device=src.device)
+        token = torch.full((src.shape[0],), self.bos_id, dtype=torch.long, device=src.device)
         done = torch.zeros_like(token, dtype=torch.bool)
         ids, weights = [], []
         for _ in range(max_len):
