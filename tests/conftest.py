@@ -1,4 +1,5 @@
-"""Shared fixtures: the whole book built once per test session (HTML, then the PDF)."""
+"""Shared fixtures: a tiny book for the extension tests, and the whole book built once per test
+session (HTML, then the PDF)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -62,6 +64,66 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+class TinyBook:
+    """A throwaway Jupyter Book in a temporary folder, for testing one extension of ``_ext/``.
+
+    ``write`` lays out the pages (the first one is the root), ``_toc.yml`` and ``_config.yml``
+    (the named extensions of ``_ext/`` loaded as local extensions, ``config`` as Sphinx
+    settings); ``build`` runs ``jupyter-book build`` on it in a subprocess.
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def write(
+        self,
+        pages: dict[str, str],
+        *,
+        extensions: Sequence[str],
+        config: dict | None = None,
+        execute: str = "cache",
+        book: dict | None = None,
+    ) -> TinyBook:
+        """Write ``{name: source}`` pages and the book's configuration; returns ``self``."""
+        for name, source in pages.items():
+            (self.root / f"{name}.md").write_text(source)
+        root, *chapters = pages
+        toc = {"format": "jb-book", "root": root}
+        if chapters:
+            toc["chapters"] = [{"file": name} for name in chapters]
+        (self.root / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
+        sphinx = {"local_extensions": {name: str(ROOT / "_ext") for name in extensions}}
+        if config:
+            sphinx["config"] = config
+        settings = {"title": "t", "execute": {"execute_notebooks": execute}, "sphinx": sphinx}
+        (self.root / "_config.yml").write_text(
+            yaml.safe_dump({**settings, **(book or {})}, sort_keys=False)
+        )
+        return self
+
+    def build(
+        self, *args: str, env: dict[str, str] | None = None, timeout: int = 600
+    ) -> subprocess.CompletedProcess:
+        """``jupyter-book build <root> -W [args]``; the output is in ``.stdout + .stderr``."""
+        jb = Path(sys.executable).with_name("jupyter-book")
+        return subprocess.run(
+            [str(jb), "build", str(self.root), "-W", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=timeout,
+        )
+
+    def html(self, name: str) -> str:
+        return (self.root / "_build" / "html" / f"{name}.html").read_text()
+
+
+@pytest.fixture
+def tiny_book(tmp_path) -> TinyBook:
+    """An empty :class:`TinyBook` in a fresh temporary folder."""
+    return TinyBook(tmp_path)
 
 
 def book_pages() -> list[str]:

