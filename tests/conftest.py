@@ -85,8 +85,13 @@ class TinyBook:
         config: dict | None = None,
         execute: str = "cache",
         book: dict | None = None,
+        sphinx_extensions: Sequence[str] = (),
     ) -> TinyBook:
-        """Write ``{name: source}`` pages and the book's configuration; returns ``self``."""
+        """Write ``{name: source}`` pages and the book's configuration; returns ``self``.
+
+        ``sphinx_extensions`` are installed extensions to load as well (``extra_extensions``);
+        ``book`` adds top-level settings of ``_config.yml``.
+        """
         for name, source in pages.items():
             (self.root / f"{name}.md").write_text(source)
         root, *chapters = pages
@@ -95,6 +100,8 @@ class TinyBook:
             toc["chapters"] = [{"file": name} for name in chapters]
         (self.root / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
         sphinx = {"local_extensions": {name: str(ROOT / "_ext") for name in extensions}}
+        if sphinx_extensions:
+            sphinx["extra_extensions"] = list(sphinx_extensions)
         if config:
             sphinx["config"] = config
         settings = {"title": "t", "execute": {"execute_notebooks": execute}, "sphinx": sphinx}
