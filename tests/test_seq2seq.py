@@ -10,26 +10,15 @@ import pytest
 import torch
 
 from dlbook.metrics import exact_match
-from dlbook.nn import BahdanauDecoder, GRUDecoder, GRUEncoder, LuongDecoder, Seq2Seq
+from dlbook.nn import BahdanauDecoder, GRUDecoder, GRUEncoder, Seq2Seq
 from dlbook.seq2seq import fit_pairs, predict
 from dlbook.text import CharVocab
-
-DECODERS = {
-    "plain": lambda v, d: GRUDecoder(v, d, hidden_dim=16, embed_dim=8),
-    "bahdanau": lambda v, d: BahdanauDecoder(v, d, hidden_dim=16, embed_dim=8),
-    "dot": lambda v, d: LuongDecoder(v, d, hidden_dim=16, embed_dim=8, method="dot"),
-    "general": lambda v, d: LuongDecoder(v, d, hidden_dim=16, embed_dim=8, method="general"),
-}
+from test_nn_seq2seq import make_model
 
 
 @pytest.fixture(autouse=True)
 def _seed_one_thread(one_torch_thread):
     torch.manual_seed(0)
-
-
-def make_model(kind: str, src_vocab: int = 12, tgt_vocab: int = 9) -> Seq2Seq:
-    encoder = GRUEncoder(src_vocab, embed_dim=8, hidden_dim=8)  # output_dim 16
-    return Seq2Seq(encoder, DECODERS[kind](tgt_vocab, encoder.output_dim)).eval()
 
 
 def test_fit_learns_to_reverse_and_attention_maps_align():

@@ -136,7 +136,14 @@ class GRUEncoder(nn.Module):
 
 
 class _StepDecoder(nn.Module):
-    """Teacher forcing for decoders that must run step by step (attention needs the state)."""
+    """What the decoders share: the target embedding and the bridge from the encoder's summary
+    to the first state (created first, in this order), and teacher forcing step by step
+    (attention needs the state)."""
+
+    def __init__(self, vocab_size: int, enc_dim: int, embed_dim: int, hidden_dim: int, pad_id: int):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=pad_id)
+        self.bridge = nn.Linear(enc_dim, hidden_dim)
 
     def init_state(self, enc_out: torch.Tensor, enc_hidden: torch.Tensor) -> torch.Tensor:
         return torch.tanh(self.bridge(enc_hidden))  # (B, H)
@@ -178,9 +185,7 @@ class GRUDecoder(_StepDecoder):
         hidden_dim: int = 128,
         pad_id: int = 0,
     ):
-        super().__init__()
-        self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=pad_id)
-        self.bridge = nn.Linear(enc_dim, hidden_dim)
+        super().__init__(vocab_size, enc_dim, embed_dim, hidden_dim, pad_id)
         self.gru = nn.GRU(embed_dim + enc_dim, hidden_dim, batch_first=True)
         self.out = nn.Linear(hidden_dim + enc_dim, vocab_size)
 
@@ -220,9 +225,7 @@ class BahdanauDecoder(_StepDecoder):
         attention_dim: int = 64,
         pad_id: int = 0,
     ):
-        super().__init__()
-        self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=pad_id)
-        self.bridge = nn.Linear(enc_dim, hidden_dim)
+        super().__init__(vocab_size, enc_dim, embed_dim, hidden_dim, pad_id)
         self.attention = AdditiveAttention(hidden_dim, enc_dim, attention_dim)
         self.cell = nn.GRUCell(embed_dim + enc_dim, hidden_dim)
         self.out = nn.Linear(hidden_dim + enc_dim, vocab_size)
@@ -266,9 +269,7 @@ class LuongDecoder(_StepDecoder):
         method: str = "general",
         pad_id: int = 0,
     ):
-        super().__init__()
-        self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=pad_id)
-        self.bridge = nn.Linear(enc_dim, hidden_dim)
+        super().__init__(vocab_size, enc_dim, embed_dim, hidden_dim, pad_id)
         self.attention = MultiplicativeAttention(hidden_dim, enc_dim, method=method)
         self.cell = nn.GRUCell(embed_dim, hidden_dim)
         self.combine = nn.Linear(enc_dim + hidden_dim, hidden_dim)

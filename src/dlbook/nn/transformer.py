@@ -269,7 +269,36 @@ def _no_weights(
     return lambda z: (module(z), None)
 
 
-class EncoderLayer(nn.Module):
+class _Layer(nn.Module):
+    """What an encoder and a decoder layer share: self-attention, (cross-attention,) a
+    feed-forward network, and one layer norm and dropout per residual sublayer."""
+
+    cross_attention: bool = False
+
+    def __init__(
+        self,
+        d_model: int,
+        num_heads: int,
+        d_ff: int,
+        dropout: float = 0.0,
+        activation: str = "relu",
+        norm_first: bool = False,
+        layer_norm_eps: float = 1e-5,
+        bias: bool = True,
+    ):
+        super().__init__()
+        self.norm_first = norm_first
+        # Created in this order (the random initial weights depend on it).
+        self.self_attn = MultiHeadAttention(d_model, num_heads, dropout=dropout, bias=bias)
+        if self.cross_attention:
+            self.cross_attn = MultiHeadAttention(d_model, num_heads, dropout=dropout, bias=bias)
+        self.feed_forward = FeedForward(d_model, d_ff, dropout, activation, bias=bias)
+        for i in range(1, 4 if self.cross_attention else 3):
+            setattr(self, f"norm{i}", nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias))
+            setattr(self, f"dropout{i}", nn.Dropout(dropout))
+
+
+class EncoderLayer(_Layer):
     r"""One encoder layer: self-attention then feed-forward, each in a residual block.
 
     Post-norm (the paper, ``norm_first=False``):
@@ -307,26 +336,6 @@ class EncoderLayer(nn.Module):
         Biases in the linear maps and layer norms.
     """
 
-    def __init__(
-        self,
-        d_model: int,
-        num_heads: int,
-        d_ff: int,
-        dropout: float = 0.0,
-        activation: str = "relu",
-        norm_first: bool = False,
-        layer_norm_eps: float = 1e-5,
-        bias: bool = True,
-    ):
-        super().__init__()
-        self.norm_first = norm_first
-        self.self_attn = MultiHeadAttention(d_model, num_heads, dropout=dropout, bias=bias)
-        self.feed_forward = FeedForward(d_model, d_ff, dropout, activation, bias=bias)
-        self.norm1 = nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.norm2 = nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.dropout1 = nn.Dropout(dropout)
-        self.dropout2 = nn.Dropout(dropout)
-
     def forward(
         self, x: torch.Tensor, mask: torch.Tensor | None = None, need_weights: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -347,7 +356,7 @@ class EncoderLayer(nn.Module):
         return x, weights  # (B, L, d_model), (B, h, L, L) or None
 
 
-class DecoderLayer(nn.Module):
+class DecoderLayer(_Layer):
     r"""One decoder layer: masked self-attention, cross-attention to the encoder, feed-forward.
 
     Post-norm (``norm_first=False``), with :math:`m` the encoder output ("memory"):
@@ -365,28 +374,7 @@ class DecoderLayer(nn.Module):
     Parameters are those of :class:`EncoderLayer`.
     """
 
-    def __init__(
-        self,
-        d_model: int,
-        num_heads: int,
-        d_ff: int,
-        dropout: float = 0.0,
-        activation: str = "relu",
-        norm_first: bool = False,
-        layer_norm_eps: float = 1e-5,
-        bias: bool = True,
-    ):
-        super().__init__()
-        self.norm_first = norm_first
-        self.self_attn = MultiHeadAttention(d_model, num_heads, dropout=dropout, bias=bias)
-        self.cross_attn = MultiHeadAttention(d_model, num_heads, dropout=dropout, bias=bias)
-        self.feed_forward = FeedForward(d_model, d_ff, dropout, activation, bias=bias)
-        self.norm1 = nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.norm2 = nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.norm3 = nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.dropout1 = nn.Dropout(dropout)
-        self.dropout2 = nn.Dropout(dropout)
-        self.dropout3 = nn.Dropout(dropout)
+    cross_attention = True
 
     def forward(
         self,

@@ -11,40 +11,10 @@
 Everything is exported here: ``from dlbook.text import Vocab, tokenize``.
 """
 
-from dlbook.text.batching import BucketBatcher
-from dlbook.text.encode import mask_tokens, multi_hot, pad_sequences, random_blocks
-from dlbook.text.tokenizers import ascii_words, tokenize
-from dlbook.text.vocab import (
-    BOS,
-    EOS,
-    MASK,
-    OOV_INDEX,
-    PAD,
-    PAD_INDEX,
-    UNK,
-    CharVocab,
-    Vocab,
-    build_vocabulary,
-    texts_to_sequences,
-)
+from dlbook.text import batching, encode, tokenizers, vocab
+from dlbook.text.batching import *  # noqa: F403
+from dlbook.text.encode import *  # noqa: F403
+from dlbook.text.tokenizers import *  # noqa: F403
+from dlbook.text.vocab import *  # noqa: F403
 
-__all__ = [
-    "BOS",
-    "EOS",
-    "MASK",
-    "OOV_INDEX",
-    "PAD",
-    "PAD_INDEX",
-    "UNK",
-    "BucketBatcher",
-    "CharVocab",
-    "Vocab",
-    "ascii_words",
-    "build_vocabulary",
-    "mask_tokens",
-    "multi_hot",
-    "pad_sequences",
-    "random_blocks",
-    "texts_to_sequences",
-    "tokenize",
-]
+__all__ = sorted({*batching.__all__, *encode.__all__, *tokenizers.__all__, *vocab.__all__})
