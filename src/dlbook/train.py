@@ -376,38 +376,38 @@ def fit(
 
     Parameters
     ----------
-    model:
+    model : torch.nn.Module
         The module to train (put in train mode for the steps, eval mode for validation).
-    loss_fn:
+    loss_fn : callable
         ``loss_fn(model, batch)`` returns a scalar loss tensor, or ``(loss, metrics)`` with
         a dict of extra numbers (such as ``{"accuracy": 0.9}``) to average and record.
-    train_data:
+    train_data : iterable
         An iterable of batches, iterated once per epoch (a ``DataLoader``, a
         :class:`dlbook.text.BucketBatcher`, a list); or an endless iterator with ``max_steps``.
-    optimizer, scheduler:
+    optimizer, scheduler : torch.optim.Optimizer, LRScheduler or None (default)
         The scheduler (if any) is stepped after every optimiser step.
-    epochs, max_steps:
+    epochs, max_steps : int, default 1 and None
         Train for ``epochs`` passes, or stop earlier after ``max_steps`` optimiser steps.
-    val_data:
+    val_data : iterable, callable or None, default None
         Batches for validation (or a function returning them, called at each record); its
         metrics are recorded with a ``val_`` prefix.
-    eval_every:
+    eval_every : int or None, default None
         Record every ``eval_every`` steps instead of once per epoch.
-    eval_batches:
+    eval_batches : int or None, default None
         Use at most this many validation batches per record.
-    clip_grad_norm:
+    clip_grad_norm : float or None, default None
         Clip the global gradient norm to this value.
-    device:
+    device : torch.device, str or None, default None
         Move every batch there (the model must already be there).
-    progress:
+    progress : bool, default True
         Show the compact progress line.
-    history:
+    history : History or None, default None
         Continue an existing history instead of starting a new one.
-    val_loss_fn:
+    val_loss_fn : callable or None, default None
         The loss (and metrics) for validation, called like ``loss_fn`` in eval mode without
         gradients (default: ``loss_fn``); for metrics that need the whole validation set at
         once, such as a ROC AUC, pass that set as one batch.
-    monitor, mode:
+    monitor, mode : str or None (default), and "min" (default) or "max"
         Keep a copy of the weights at the record with the best value of ``monitor`` (such as
         ``"val_loss"``; ``mode`` ``"min"`` or ``"max"``; the first of equal values) and load
         it back at the end: every epoch still runs, so the curves show what came after.

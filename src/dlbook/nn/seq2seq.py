@@ -106,6 +106,19 @@ class GRUEncoder(nn.Module):
     Padding is skipped (packed sequences), so the final states are those after the last real
     character. Returns every state ``(B, S, output_dim)`` (what attention looks at) and the
     final states concatenated, ``(B, output_dim)`` (the whole sentence in one vector).
+
+    Parameters
+    ----------
+    vocab_size : int
+        Number of source token ids.
+    embed_dim : int, default 32
+        Size of the token embeddings.
+    hidden_dim : int, default 64
+        GRU state size per direction; ``output_dim`` is twice that when bidirectional.
+    bidirectional : bool, default True
+        Read the source in both directions.
+    pad_id : int, default 0
+        Padding id (its embedding stays zero).
     """
 
     def __init__(
@@ -175,6 +188,19 @@ class GRUDecoder(_StepDecoder):
         s_0 = \tanh(W_b c), \qquad
         s_t = \operatorname{GRU}([E y_{t-1}; c], s_{t-1}), \qquad
         p(y_t \mid y_{<t}, x) = \operatorname{softmax}(W_o [s_t; c] + b_o)
+
+    Parameters
+    ----------
+    vocab_size : int
+        Number of target token ids :math:`V`.
+    enc_dim : int
+        Size :math:`D` of the encoder's states (``GRUEncoder.output_dim``).
+    embed_dim : int, default 32
+        Size of the target embeddings.
+    hidden_dim : int, default 128
+        Size :math:`H` of the decoder's state.
+    pad_id : int, default 0
+        Padding id (its embedding stays zero).
     """
 
     def __init__(
@@ -214,6 +240,21 @@ class BahdanauDecoder(_StepDecoder):
             \alpha_{tj} = \operatorname{softmax}_j\big(v^\top \tanh(W_q s_{t-1} + W_k h_j)\big)\\
         s_t &= \operatorname{GRU}([E y_{t-1}; c_t], s_{t-1}) \\
         p(y_t \mid y_{<t}, x) &= \operatorname{softmax}(W_o [s_t; c_t] + b_o)
+
+    Parameters
+    ----------
+    vocab_size : int
+        Number of target token ids :math:`V`.
+    enc_dim : int
+        Size :math:`D` of the encoder's states (``GRUEncoder.output_dim``).
+    embed_dim : int, default 32
+        Size of the target embeddings.
+    hidden_dim : int, default 128
+        Size :math:`H` of the decoder's state.
+    attention_dim : int, default 64
+        Hidden size of the additive score (:class:`~dlbook.nn.attention.AdditiveAttention`).
+    pad_id : int, default 0
+        Padding id (its embedding stays zero).
     """
 
     def __init__(
@@ -258,6 +299,21 @@ class LuongDecoder(_StepDecoder):
 
     ``method="dot"`` needs ``enc_dim == hidden_dim``. (Luong et al.'s *input feeding*, which
     also gives :math:`\tilde{s}_{t-1}` to the GRU, is left out.)
+
+    Parameters
+    ----------
+    vocab_size : int
+        Number of target token ids :math:`V`.
+    enc_dim : int
+        Size :math:`D` of the encoder's states (``GRUEncoder.output_dim``).
+    embed_dim : int, default 32
+        Size of the target embeddings.
+    hidden_dim : int, default 128
+        Size :math:`H` of the decoder's state.
+    method : {"general", "dot"}, default "general"
+        The score (:class:`~dlbook.nn.attention.MultiplicativeAttention`).
+    pad_id : int, default 0
+        Padding id (its embedding stays zero).
     """
 
     def __init__(

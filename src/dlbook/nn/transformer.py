@@ -67,13 +67,13 @@ class TokenEmbedding(nn.Module):
 
     Parameters
     ----------
-    vocab_size:
+    vocab_size : int
         :math:`V`, the number of token ids.
-    d_model:
+    d_model : int
         Size of each embedding vector.
-    padding_idx:
+    padding_idx : int or None, default None
         Optional id whose embedding is kept at zero and receives no gradient.
-    scale:
+    scale : bool, default True
         Multiply by :math:`\sqrt{d_\text{model}}` (default ``True``).
     """
 
@@ -124,11 +124,11 @@ class SinusoidalPositionalEncoding(nn.Module):
 
     Parameters
     ----------
-    d_model:
+    d_model : int
         Feature size (even).
-    max_len:
+    max_len : int, default 512
         Longest sequence the table covers.
-    dropout:
+    dropout : float, default 0.0
         Dropout probability applied to the sum (the paper uses 0.1).
     """
 
@@ -159,11 +159,11 @@ class LearnedPositionalEmbedding(nn.Module):
 
     Parameters
     ----------
-    max_len:
+    max_len : int
         Number of positions that get a vector; longer inputs are refused.
-    d_model:
+    d_model : int
         Feature size.
-    dropout:
+    dropout : float, default 0.0
         Dropout probability applied to the sum.
     """
 
@@ -204,15 +204,15 @@ class FeedForward(nn.Module):
 
     Parameters
     ----------
-    d_model:
+    d_model : int
         Input and output size.
-    d_ff:
+    d_ff : int
         Hidden size (the paper uses :math:`4 d_\text{model}`).
-    dropout:
+    dropout : float, default 0.0
         Dropout probability on the hidden layer.
-    activation:
+    activation : {"relu", "gelu"}, default "relu"
         ``"relu"`` or ``"gelu"``.
-    bias:
+    bias : bool, default True
         Whether the two linear maps have biases.
     """
 
@@ -320,19 +320,19 @@ class EncoderLayer(_Layer):
 
     Parameters
     ----------
-    d_model, num_heads:
+    d_model, num_heads : int
         Feature size and number of attention heads.
-    d_ff:
+    d_ff : int
         Hidden size of the feed-forward network.
-    dropout:
+    dropout : float, default 0.0
         Dropout on the attention weights, the feed-forward hidden layer and each residual branch.
-    activation:
+    activation : {"relu", "gelu"}, default "relu"
         ``"relu"`` or ``"gelu"``.
-    norm_first:
+    norm_first : bool, default False
         Pre-norm if ``True``, post-norm otherwise.
-    layer_norm_eps:
+    layer_norm_eps : float, default 1e-5
         :math:`\epsilon` of the layer norms.
-    bias:
+    bias : bool, default True
         Biases in the linear maps and layer norms.
     """
 
