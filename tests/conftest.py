@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -154,6 +155,7 @@ def book_env() -> dict[str, str]:
 def run_build(args: list[str], log: Path, what: str) -> None:
     jb = Path(sys.executable).with_name("jupyter-book")
     log.parent.mkdir(exist_ok=True)
+    start = time.perf_counter()
     with log.open("w") as out:
         result = subprocess.run(
             [str(jb), "build", str(ROOT), *args],
@@ -163,6 +165,9 @@ def run_build(args: list[str], log: Path, what: str) -> None:
             cwd=ROOT,
             timeout=80 * 60,
         )
+    # .ci/run prints this file at the end: each build's wall time, apart from the tests'.
+    with (BUILD / "timings.txt").open("a") as timings:
+        timings.write(f"{what} build: {time.perf_counter() - start:.0f} s\n")
     if result.returncode != 0:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-60:])
         pytest.fail(f"the {what} build failed (full log: {log}):\n{tail}")
