@@ -318,11 +318,12 @@ def keras_maximize_activation(
     if channels.ndim != 1 or channels.size == 0 or channels.min() < 0 or channels.max() >= n_out:
         raise ValueError(f"channels must be indices from 0 to {n_out - 1}, got {channels}")
     start = 0.5 + 0.05 * np.random.default_rng(seed).standard_normal((len(channels), *shape))
-    x = tf.Variable(np.clip(start, 0.0, 1.0).astype("float32"))
+    x = tf.convert_to_tensor(np.clip(start, 0.0, 1.0).astype("float32"))
     select = tf.one_hot(channels, n_out)  # (n, C)
+    axes = list(range(1, len(x.shape)))
 
-    def objective():
-        out = probe(x, training=False)  # (n, ..., C)
+    def objective(images):
+        out = probe(images, training=False)  # (n, ..., C)
         if len(out.shape) > 2:
             out = tf.reduce_mean(out, axis=list(range(1, len(out.shape) - 1)))  # (n, C)
         return tf.reduce_sum(out * select, axis=-1)  # (n,)
@@ -330,11 +331,12 @@ def keras_maximize_activation(
     history = []
     for _ in range(steps):
         with tf.GradientTape() as tape:
-            value = objective()
+            tape.watch(x)
+            value = objective(x)
+            total = tf.reduce_sum(value)  # channels are independent: one gradient for all
         history.append(value.numpy())
-        grad = tape.gradient(tf.reduce_sum(value), x)
-        axes = list(range(1, len(grad.shape)))
+        grad = tape.gradient(total, x)
         rms = tf.sqrt(tf.reduce_mean(tf.square(grad), axis=axes, keepdims=True)) + 1e-8
-        x.assign(tf.clip_by_value(x + step_size * grad / rms, 0.0, 1.0))
-    history.append(objective().numpy())
+        x = tf.clip_by_value(x + step_size * grad / rms, 0.0, 1.0)
+    history.append(objective(x).numpy())
     return x.numpy(), np.stack(history)
