@@ -28,8 +28,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from dlbook.nn._checks import positive_int, probability
-
 __all__ = [
     "DIGITS_0_TO_4",
     "FASHION",
@@ -42,6 +40,12 @@ __all__ = [
 ]
 
 _DATASETS = ("mnist", "fashion_mnist")
+
+
+def _positive_int(name: str, value: object) -> None:
+    # Not dlbook.nn._checks: importing dlbook.nn loads PyTorch, which a Keras page should not.
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -87,14 +91,15 @@ class SmallConvnetConfig:
         if len(self.filters) != 3:
             raise ValueError(f"filters must hold three widths, got {self.filters}")
         for width in self.filters:
-            positive_int("filters", width)
-        positive_int("epochs", self.epochs)
-        positive_int("batch_size", self.batch_size)
+            _positive_int("filters", width)
+        _positive_int("epochs", self.epochs)
+        _positive_int("batch_size", self.batch_size)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"seed must be a non-negative int, got {self.seed!r}")
         if self.train_examples is not None:
-            positive_int("train_examples", self.train_examples)
-        probability("dropout", self.dropout)
+            _positive_int("train_examples", self.train_examples)
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
         if not self.peak_lr > 0:
             raise ValueError(f"peak_lr must be positive, got {self.peak_lr!r}")
 
