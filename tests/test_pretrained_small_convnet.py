@@ -58,7 +58,7 @@ def test_architecture_shapes_and_names():
 def test_trained_once_then_loaded(tmp_path, monkeypatch):
     monkeypatch.setenv("DLBOOK_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("DLBOOK_ARTIFACTS", raising=False)
-    config = SmallConvnetConfig(filters=(4, 4, 4), epochs=1, train_examples=512)
+    config = SmallConvnetConfig(filters=(8, 8, 8), epochs=2, batch_size=64, train_examples=2048)
     first = load_small_convnet(config)
     files = list((tmp_path / "artifacts").glob("small-convnet-*.weights.h5"))
     assert len(files) == 1
@@ -69,5 +69,5 @@ def test_trained_once_then_loaded(tmp_path, monkeypatch):
         np.testing.assert_array_equal(a, b)
     (_, _), (x_test, y_test) = small_convnet_data(config)
     accuracy = second.evaluate(x_test[:500], y_test[:500], verbose=0)[1]
-    assert accuracy > 0.5  # five classes: far above chance after one short epoch
+    assert accuracy > 0.6  # five classes: far above chance (0.2) after a short training
     assert DIGITS_0_TO_4.classes == (0, 1, 2, 3, 4)
