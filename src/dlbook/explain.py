@@ -206,6 +206,12 @@ def curve_auc(fractions, values) -> np.ndarray:
     return ((y[:, 1:] + y[:, :-1]) / 2 * np.diff(x)).sum(axis=1)
 
 
+def _input_of(model):
+    """The model's input as its graph was built: one tensor, or the list of several (calling a
+    single-input model built on ``model.inputs`` with a bare tensor makes Keras warn)."""
+    return model.inputs[0] if len(model.inputs) == 1 else model.inputs
+
+
 def keras_grad_cam(
     model,
     images,
@@ -239,7 +245,7 @@ def keras_grad_cam(
     import tensorflow as tf
 
     scores_out = model.output if score_layer is None else model.get_layer(score_layer).output
-    probe = keras.Model(model.inputs, [model.get_layer(layer).output, scores_out])
+    probe = keras.Model(_input_of(model), [model.get_layer(layer).output, scores_out])
     x = tf.convert_to_tensor(np.asarray(images, dtype="float32"))
     with tf.GradientTape() as tape:
         maps, scores = probe(x, training=False)  # (N, h, w, K), (N, classes)
@@ -260,7 +266,7 @@ def keras_saliency(model, images, classes, *, score_layer: str | None = None) ->
     import tensorflow as tf
 
     scores_out = model.output if score_layer is None else model.get_layer(score_layer).output
-    probe = keras.Model(model.inputs, scores_out)
+    probe = keras.Model(_input_of(model), scores_out)
     x = tf.convert_to_tensor(np.asarray(images, dtype="float32"))
     classes = np.asarray(classes)
     with tf.GradientTape() as tape:
@@ -313,7 +319,7 @@ def keras_maximize_activation(
 
     channels = np.asarray(channels, dtype=int)
     shape = tuple(shape or model.input_shape[1:])
-    probe = keras.Model(model.inputs, model.get_layer(layer).output)
+    probe = keras.Model(_input_of(model), model.get_layer(layer).output)
     n_out = probe.output.shape[-1]
     if channels.ndim != 1 or channels.size == 0 or channels.min() < 0 or channels.max() >= n_out:
         raise ValueError(f"channels must be indices from 0 to {n_out - 1}, got {channels}")
