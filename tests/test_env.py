@@ -1,5 +1,6 @@
 """dlbook.setup: seeds make draws repeat, the report tells the truth, bad arguments are refused."""
 
+import os
 import random
 
 import matplotlib as mpl
@@ -85,3 +86,14 @@ def test_environment_report_lists_installed_versions():
     text = report.summary()
     assert "numpy " + np.__version__ in text
     assert report._repr_markdown_().startswith("- Python")
+
+
+def test_quiet_native_stderr_hides_descriptor_writes_and_restores(capfd):
+    from dlbook.env import quiet_native_stderr
+
+    with quiet_native_stderr():
+        os.write(2, b"native chatter\n")
+    os.write(2, b"after\n")
+    err = capfd.readouterr().err
+    assert "native chatter" not in err
+    assert "after" in err

@@ -7,13 +7,14 @@ and tells the reader which library versions and which device produced the page.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.metadata
 import os
 import platform
 import random
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -85,6 +86,32 @@ def _check_frameworks(frameworks: Iterable[str]) -> tuple[str, ...]:
     return names
 
 
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence what native code writes to file descriptor 2 inside the block.
+
+    TensorFlow's C++ start-up lines ("oneDNN custom operations are on", absl's "All log messages
+    before absl::InitializeLog()") bypass ``TF_CPP_MIN_LOG_LEVEL`` on some CPUs and land in a
+    notebook's cell output as stderr. Python's own ``sys.stderr`` (warnings, errors) is flushed
+    first and keeps working; only the process-level descriptor is pointed at ``os.devnull``.
+    """
+    try:
+        fd = sys.__stderr__.fileno() if sys.__stderr__ is not None else 2
+        saved = os.dup(fd)
+    except (OSError, ValueError, AttributeError):  # no real descriptor (some embedded runtimes)
+        yield
+        return
+    sys.stderr.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
+
+
 def seed_everything(seed: int = 0, frameworks: Iterable[str] = FRAMEWORKS) -> None:
     """Seed Python's ``random``, NumPy and the named frameworks with ``seed``.
 
@@ -98,9 +125,10 @@ def seed_everything(seed: int = 0, frameworks: Iterable[str] = FRAMEWORKS) -> No
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 (chapters draw from the global generator)
     if "tensorflow" in names and _installed_version("tensorflow"):
-        import tensorflow as tf
+        with quiet_native_stderr():
+            import tensorflow as tf
 
-        tf.random.set_seed(seed)
+            tf.random.set_seed(seed)
     if "torch" in names and _installed_version("torch"):
         import torch
 
