@@ -110,6 +110,24 @@ def test_two_gloo_processes_all_reduce(worker, tmp_path):
 
 
 @linux_only
+def test_two_launches_at_once_do_not_collide(worker, tmp_path):
+    # As when two pages of the book launch at the same moment: each rendezvous binds its own
+    # free port, and each launch's processes carry their own marker.
+    from concurrent.futures import ThreadPoolExecutor
+
+    folders = [tmp_path / "a", tmp_path / "b"]
+    for folder in folders:
+        folder.mkdir()
+    with ThreadPoolExecutor(2) as pool:
+        results = list(
+            pool.map(lambda f: torchrun(worker, ["ok", f], nproc=2, timeout=300), folders)
+        )
+    assert all("rank 1 of 2 via gloo: sum 3" in r.output for r in results)
+    assert results[0].launch_id != results[1].launch_id
+    assert all(live_processes(r.launch_id) == [] for r in results)
+
+
+@linux_only
 def test_a_failing_rank_raises_a_clear_error_and_leaves_nothing(worker, tmp_path):
     with pytest.raises(LaunchError) as caught:
         torchrun(worker, ["fail", tmp_path], nproc=2, timeout=300)
@@ -204,4 +222,4 @@ def test_wait_for_line_fails_when_the_child_exits_first(tmp_path):
     quick.write_text("print('something else')")
     with ChildProcess([sys.executable, quick]) as child, pytest.raises(LaunchError) as caught:
         child.wait_for_line("never printed", timeout=120)
-    assert "exited with status 0" in str(caught.value)
+    assert "quick.py exited with status 0" in str(caught.value)

@@ -85,16 +85,16 @@ def set_rng_state(state: Mapping[str, Any]) -> None:
     np.random.set_state(  # noqa: NPY002
         (
             nps["kind"],
-            nps["keys"].numpy().astype(np.uint32),
+            nps["keys"].cpu().numpy().astype(np.uint32),
             nps["pos"],
             nps["has_gauss"],
             nps["cached"],
         )
     )
-    torch.set_rng_state(state["torch"])
+    torch.set_rng_state(state["torch"].cpu())  # (a checkpoint loaded onto a GPU moved it)
     cuda = state.get("cuda")
     if cuda is not None and torch.cuda.is_available() and torch.cuda.device_count() == len(cuda):
-        torch.cuda.set_rng_state_all(cuda)
+        torch.cuda.set_rng_state_all([s.cpu() for s in cuda])
 
 
 # ----------------------------------------------------------------------------- save and load

@@ -93,12 +93,14 @@ class LaunchResult:
 
     ``cpu_seconds`` is the user + system time of the run and every process it waited for
     (``torchrun`` waits for its workers), read from ``RUSAGE_CHILDREN`` around the run.
+    ``launch_id`` is the marker its processes carried (see :func:`live_processes`).
     """
 
     returncode: int
     output: str
     seconds: float
     cpu_seconds: float
+    launch_id: str
 
 
 # ----------------------------------------------------------------------------- processes
@@ -192,7 +194,10 @@ class ChildProcess:
 
     Output (stdout and stderr together) goes to a temporary file, so a chatty child can never
     block on a full pipe; :meth:`output` reads it. Use it as a context manager, or call
-    :meth:`stop`: either stops the child and every process it started.
+    :meth:`stop`: either stops the child and every process it started. On Linux the child is
+    also sent ``SIGTERM`` when the thread that started it ends (``PR_SET_PDEATHSIG`` follows
+    the creating thread): start children from the thread that waits for them, as a notebook
+    cell does.
 
     Parameters
     ----------
@@ -202,6 +207,8 @@ class ChildProcess:
         Variables added to (or, with value ``None``, removed from) this process's environment.
     cwd:
         Working directory of the child.
+    name:
+        What to call the child in error messages (default: the command line).
     """
 
     def __init__(
@@ -210,8 +217,10 @@ class ChildProcess:
         *,
         env: Mapping[str, str | None] | None = None,
         cwd: str | Path | None = None,
+        name: str | None = None,
     ):
         self.argv = [str(a) for a in argv]
+        self.name = name or " ".join(Path(a).name if "/" in a else a for a in self.argv)
         self.launch_id = uuid.uuid4().hex
         child_env = dict(os.environ)
         for name, value in (env or {}).items():
@@ -272,8 +281,8 @@ class ChildProcess:
         except subprocess.TimeoutExpired:
             self.stop()
             raise LaunchTimeout(
-                f"{Path(self.argv[0]).name} ... did not finish within {timeout:g} s and was "
-                f"stopped (with every process it started). Last output:\n{_tail(self.output())}",
+                f"{self.name} did not finish within {timeout:g} s and was stopped (with every "
+                f"process it started). Last output:\n{_tail(self.output())}",
                 None,
                 self.output(),
             ) from None
@@ -294,7 +303,7 @@ class ChildProcess:
             status = self.poll()
             if status is not None:
                 raise LaunchError(
-                    f"the child exited with status {status} before printing {text!r}. "
+                    f"{self.name} exited with status {status} before printing {text!r}. "
                     f"Last output:\n{_tail(self.output())}",
                     status,
                     self.output(),
@@ -302,12 +311,16 @@ class ChildProcess:
             if time.perf_counter() > deadline:
                 self.stop()
                 raise LaunchTimeout(
-                    f"the child did not print {text!r} within {timeout:g} s and was stopped. "
+                    f"{self.name} did not print {text!r} within {timeout:g} s and was stopped. "
                     f"Last output:\n{_tail(self.output())}",
                     None,
                     self.output(),
                 )
-            time.sleep(poll)
+            try:
+                time.sleep(poll)
+            except BaseException:  # an interrupted wait stops the child
+                self.stop()
+                raise
 
     def kill(self) -> int:
         """Kill the child at once with ``SIGKILL`` (no clean-up in it: a power cut), reap it,
@@ -351,29 +364,27 @@ class ChildProcess:
         _LIVE.discard(self)
 
     def __del__(self):
-        # Close the log file handle; the file itself is removed by stop() callers' choice.
+        # The log outlives stop() (the output stays readable); it goes with the object.
         with contextlib.suppress(Exception):
             if not self._log.closed:
                 self._log.close()
+            os.unlink(self._log.name)
 
 
-def _finish(child: ChildProcess, timeout: float, what: str) -> LaunchResult:
+def _finish(child: ChildProcess, timeout: float) -> LaunchResult:
     cpu_before = _children_cpu()
     try:
         status = child.wait(timeout)
     finally:
         output = child.output()
         child.stop()
-        with contextlib.suppress(OSError):
-            os.unlink(child._log.name)
     seconds = time.perf_counter() - child.started
     cpu = _children_cpu() - cpu_before
     if status != 0:
         how = f"signal {-status}" if status < 0 else f"status {status}"
-        raise LaunchError(
-            f"{what} failed with {how}. Last output:\n{_tail(output)}", status, output
-        )
-    return LaunchResult(status, output, seconds, cpu)
+        message = f"{child.name} failed with {how}. Last output:\n{_tail(output)}"
+        raise LaunchError(message, status, output)
+    return LaunchResult(status, output, seconds, cpu, child.launch_id)
 
 
 def _children_cpu() -> float:
@@ -405,8 +416,9 @@ def run_python(
     is left running. ``threads`` sets ``OMP_NUM_THREADS`` for the child.
     """
     argv = [sys.executable, str(script), *map(str, args)]
-    child = ChildProcess(argv, env={**_thread_env(threads), **(env or {})}, cwd=cwd)
-    return _finish(child, timeout, f"python {Path(script).name}")
+    env = {**_thread_env(threads), **(env or {})}
+    name = f"python {Path(script).name}"
+    return _finish(ChildProcess(argv, env=env, cwd=cwd, name=name), timeout)
 
 
 def torchrun(
@@ -433,8 +445,9 @@ def torchrun(
     --rdzv-endpoint=HOST:PORT --rdzv-id=JOB script args``.
     """
     argv = torchrun_argv(script, args, nproc=nproc)
-    child = ChildProcess(argv, env={**_thread_env(threads), **(env or {})}, cwd=cwd)
-    return _finish(child, timeout, f"torchrun of {Path(script).name} on {nproc} processes")
+    env = {**_thread_env(threads), **(env or {})}
+    name = f"torchrun of {Path(script).name} on {nproc} processes"
+    return _finish(ChildProcess(argv, env=env, cwd=cwd, name=name), timeout)
 
 
 def torchrun_argv(script: str | Path, args: Sequence[object] = (), *, nproc: int = 2) -> list[str]:
