@@ -1,6 +1,6 @@
 """Tests of dlbook.distributed: launches of real child processes, their errors, time-outs and
-clean-up. Each torchrun launch starts three Python processes (the agent and two gloo workers)
-and costs a few CPU seconds."""
+clean-up. Each torchrun launch starts three Python processes that import PyTorch (the agent and
+two gloo workers) and costs a few CPU seconds, so those tests are marked slow."""
 
 from __future__ import annotations
 
@@ -99,6 +99,7 @@ def test_torchrun_argv_is_a_one_machine_launch_on_port_0():
 
 
 @linux_only
+@pytest.mark.slow
 def test_two_gloo_processes_all_reduce(worker, tmp_path):
     result = torchrun(worker, ["ok", tmp_path], nproc=2, timeout=300)
     assert result.returncode == 0
@@ -110,6 +111,7 @@ def test_two_gloo_processes_all_reduce(worker, tmp_path):
 
 
 @linux_only
+@pytest.mark.slow
 def test_two_launches_at_once_do_not_collide(worker, tmp_path):
     # As when two pages of the book launch at the same moment: each rendezvous binds its own
     # free port, and each launch's processes carry their own marker.
@@ -128,6 +130,7 @@ def test_two_launches_at_once_do_not_collide(worker, tmp_path):
 
 
 @linux_only
+@pytest.mark.slow
 def test_a_failing_rank_raises_a_clear_error_and_leaves_nothing(worker, tmp_path):
     with pytest.raises(LaunchError) as caught:
         torchrun(worker, ["fail", tmp_path], nproc=2, timeout=300)
@@ -143,6 +146,7 @@ def test_a_failing_rank_raises_a_clear_error_and_leaves_nothing(worker, tmp_path
 
 
 @linux_only
+@pytest.mark.slow
 def test_a_hanging_rank_is_stopped_at_the_deadline_with_every_process(worker, tmp_path):
     child = ChildProcess(torchrun_argv(worker, ["hang", tmp_path], nproc=2))
     try:
