@@ -88,6 +88,18 @@ def test_environment_report_lists_installed_versions():
     assert report._repr_markdown_().startswith("- Python")
 
 
+def test_installed_versions_and_cpu_model():
+    import importlib.metadata
+
+    from dlbook.env import cpu_model, installed_versions
+
+    versions = installed_versions(["numpy", "torch-geometric", "no-such-package-xyz"])
+    assert versions["numpy"] == importlib.metadata.version("numpy")
+    assert versions["torch-geometric"] == importlib.metadata.version("torch-geometric")
+    assert "no-such-package-xyz" not in versions
+    assert isinstance(cpu_model(), str) and cpu_model()
+
+
 def test_quiet_native_stderr_hides_descriptor_writes_and_restores(capfd):
     from dlbook.env import quiet_native_stderr
 

@@ -41,8 +41,17 @@ PAGE = NOTEBOOK_HEADER + textwrap.dedent(
 )
 
 
-def test_pins_come_from_requirements():
-    assert PINS["torch"] == "torch==2.13.0"
+def test_pins_come_from_requirements(tmp_path):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(
+        "# a comment\n-e .\ntorch==9.9.1  # pinned\nscikit-learn==1.0\n\njupyter-book==1.0.0\n"
+    )
+    pins = read_pins(requirements)
+    assert pins["torch"] == "torch==9.9.1"
+    assert pins["scikit-learn"] == "scikit-learn==1.0"
+    assert set(pins) == {"torch", "scikit-learn", "jupyter-book"}
+    # The book's own requirements pin the frameworks its pages import.
+    assert PINS["torch"].startswith("torch==")
     assert PINS["numpy"].startswith("numpy==")
     assert "-e" not in PINS
 
@@ -98,6 +107,7 @@ def _small_page() -> Path:
     raise AssertionError("no small page to run")
 
 
+@pytest.mark.slow
 def test_generated_notebook_runs_in_a_fresh_environment(tmp_path):
     """Only Jupyter is installed; the setup cell installs dlbook (from this checkout) and the
     pinned libraries the page needs, then the page runs top to bottom."""

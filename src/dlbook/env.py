@@ -75,6 +75,33 @@ def _installed_version(name: str) -> str | None:
     return None
 
 
+def installed_versions(names: Iterable[str]) -> dict[str, str]:
+    """``{name: version}`` of each named package that is installed (the others are left out).
+
+    ``names`` are import or distribution names; ``"tensorflow"`` also finds the
+    ``tensorflow-cpu`` distribution.
+    """
+    versions = {}
+    for name in names:
+        version = _installed_version(name)
+        if version is not None:
+            versions[name] = version
+    return versions
+
+
+def cpu_model() -> str:
+    """The processor's model name (from ``/proc/cpuinfo`` on Linux), or its architecture."""
+    name = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return name
+
+
 def _check_frameworks(frameworks: Iterable[str]) -> tuple[str, ...]:
     names = tuple(frameworks)
     unknown = [name for name in names if name not in FRAMEWORKS]
@@ -150,11 +177,7 @@ def _detect_gpu(frameworks: tuple[str, ...]) -> tuple[bool, str]:
 def environment_report(seed: int = 0, frameworks: Iterable[str] = FRAMEWORKS) -> EnvironmentReport:
     """Describe the running environment: versions of the main libraries and any GPU."""
     names = _check_frameworks(frameworks)
-    versions = {}
-    for name in REPORTED_PACKAGES:
-        version = _installed_version(name)
-        if version is not None:
-            versions[name] = version
+    versions = installed_versions(REPORTED_PACKAGES)
     gpu, device = _detect_gpu(names)
     return EnvironmentReport(
         python=platform.python_version(),
