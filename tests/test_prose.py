@@ -40,7 +40,7 @@ ALLOWLIST = Path(__file__).with_name("prose_allowlist.yml")
 
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})")
 _ROLE = re.compile(r"\{[a-zA-Z][\w:+-]*\}`[^`]*`")
-_INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
+_INLINE_CODE = re.compile(r"(`+)(?:(?!\1)(?:[^\n]|\n(?!\s*\n)))+?\1")
 _DISPLAY_MATH = re.compile(r"\$\$.*?\$\$", re.S)
 _INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\s)(?:[^$\n]|\n(?!\s*\n))+?(?<![\s\\])\$(?!\d)")
 _LINK_TARGET = re.compile(r"\]\([^)]*\)")
@@ -64,6 +64,7 @@ class Hit:
     line: int
     number: str
     text: str  # the prose line, with code, math and roles blanked out
+    column: int = 0  # where the number starts in ``text``
 
     def __str__(self) -> str:
         return f"{self.page}.md:{self.line}: {self.number!r} in {self.text.strip()!r}"
@@ -186,7 +187,7 @@ def number_hits(page: str, source: str) -> list[Hit]:
                 continue  # GPT-2, top-5: a name
             if _YEAR.match(number) or number in {"0", "1"}:
                 continue  # a year; the two binary values (label 0 or 1, sums to 1)
-            hits.append(Hit(page, line_number, number, line))
+            hits.append(Hit(page, line_number, number, line, start))
     return hits
 
 
@@ -199,7 +200,7 @@ def _allowed(hit: Hit, phrases: list[str]) -> str | None:
     """The allow-list phrase that covers ``hit`` (the number inside one of its occurrences)."""
     for phrase in phrases:
         for occurrence in re.finditer(re.escape(phrase), hit.text):
-            if hit.number in occurrence.group(0):
+            if occurrence.start() <= hit.column < hit.column + len(hit.number) <= occurrence.end():
                 return phrase
     return None
 
