@@ -7,10 +7,7 @@ Screenshots of the welcome page and a chapter page are saved in `test-artifacts/
 from __future__ import annotations
 
 import functools
-import http.server
-import os
 import re
-import threading
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -22,16 +19,6 @@ from conftest import ROOT, book_pages, executable_pages
 pytestmark = [pytest.mark.book, pytest.mark.browser]
 
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("DLBOOK_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 #: A phrase from each part and the page a reader searching for it should find first or
 #: near the top. Parts not yet in the book are skipped.
 SEARCHES = {
@@ -43,35 +30,6 @@ SEARCHES = {
     "positional encoding": "book/transformers/architecture",
     "checksum": "book/data",
 }
-
-
-@pytest.fixture(scope="module")
-def site(built_book):
-    handler = functools.partial(_QuietHandler, directory=str(built_book))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"Chromium not found at {CHROMIUM} (.ci/run installs Debian's chromium)")
-        pytest.skip(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class PageVisit:
