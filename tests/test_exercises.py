@@ -200,20 +200,6 @@ def test_an_open_solution_is_found():
 #: Pages whose exercises are being given solutions on another branch right now. The test
 #: tolerates their problems, and fails once a listed page has none left: then delete its entry.
 PENDING = {
-    "book/graphs/message_passing": "claims2 fixing",
-    "book/graphs/node_classification": "claims2 fixing",
-    "book/graphs/graph_classification": "claims2 fixing",
-    "book/graphs/graph_data": "claims2 fixing",
-    "book/graphs/tools": "claims2 fixing",
-    "book/embeddings/what_is_an_embedding": "claims2 fixing",
-    "book/embeddings/entity_embeddings": "claims2 fixing",
-    "book/embeddings/collaborative_filtering": "claims2 fixing",
-    "book/attention/seq2seq": "claims2 fixing",
-    "book/attention/bahdanau_luong": "claims2 fixing",
-    "book/attention/self_attention": "claims2 fixing",
-    "book/transformers/architecture": "claims2 fixing",
-    "book/transformers/translation": "claims2 fixing",
-    "book/transformers/language_model": "claims2 fixing",
     "book/transformers/bert": "its own helper is fixing it",
 }
 
