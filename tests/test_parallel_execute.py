@@ -80,7 +80,8 @@ def test_pages_overlap_and_the_read_uses_the_cache(tmp_path):
     (_, s1, e1, _), (_, s2, e2, _) = sorted(runs, key=lambda r: r[1])[:2]
     assert s2 < e1, "the first two pages ran at the same time"
     share = max(1, (os.cpu_count() or 1) // 2)
-    assert {r[3] for r in runs} == {str(share)}, "each kernel got its share of the cores"
+    first_two = sorted(runs, key=lambda r: r[1])[:2]
+    assert {r[3] for r in first_two} == {str(share)}, "kernels side by side share the cores"
     assert f"[parallel] executing 3 pages, 2 at a time, {share} thread(s) each" in out
     assert out.count("Using cached notebook") == 3
 
