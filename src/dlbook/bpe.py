@@ -204,9 +204,7 @@ def bytes_to_unicode() -> dict[int, str]:
 # digits, runs of other symbols (each optionally led by one space), and whitespace. The third-party
 # ``regex`` module writes letters as \p{L}; with the standard library, [^\W\d_] (word characters
 # that are neither digits nor the underscore) is the same set up to rare numeric symbols.
-_WORD = re.compile(
-    r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+"""
-)
+_WORD = re.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+""")
 
 
 def pre_tokenize(text: str) -> list[str]:
