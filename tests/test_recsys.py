@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
+from dlbook.nn import MatrixFactorization
 from dlbook.recsys import (
     BiasBaseline,
     GlobalMean,
-    MatrixFactorization,
     fit_ratings,
     kfold_indices,
     predict_ratings,

@@ -8,20 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from dlbook.seq2seq import (
-    BahdanauDecoder,
-    CharVocab,
-    Decoder,
-    Encoder,
-    LuongDecoder,
-    Seq2Seq,
-    exact_match,
-    fit,
-    predict,
-)
+from dlbook.nn import BahdanauDecoder, GRUDecoder, GRUEncoder, LuongDecoder, Seq2Seq
+from dlbook.seq2seq import CharVocab, exact_match, fit, predict
 
 DECODERS = {
-    "plain": lambda v, d: Decoder(v, d, hidden_dim=16, embed_dim=8),
+    "plain": lambda v, d: GRUDecoder(v, d, hidden_dim=16, embed_dim=8),
     "bahdanau": lambda v, d: BahdanauDecoder(v, d, hidden_dim=16, embed_dim=8),
     "dot": lambda v, d: LuongDecoder(v, d, hidden_dim=16, embed_dim=8, method="dot"),
     "general": lambda v, d: LuongDecoder(v, d, hidden_dim=16, embed_dim=8, method="general"),
@@ -34,7 +25,7 @@ def _seed_one_thread(one_torch_thread):
 
 
 def make_model(kind: str, src_vocab: int = 12, tgt_vocab: int = 9) -> Seq2Seq:
-    encoder = Encoder(src_vocab, embed_dim=8, hidden_dim=8)  # output_dim 16
+    encoder = GRUEncoder(src_vocab, embed_dim=8, hidden_dim=8)  # output_dim 16
     return Seq2Seq(encoder, DECODERS[kind](tgt_vocab, encoder.output_dim)).eval()
 
 
@@ -63,7 +54,7 @@ def test_encode_batch_pads_right():
 
 
 def test_encoder_ignores_padding():
-    enc = Encoder(10, embed_dim=4, hidden_dim=5).eval()
+    enc = GRUEncoder(10, embed_dim=4, hidden_dim=5).eval()
     src = torch.randint(3, 10, (2, 6))
     lengths = torch.tensor([6, 4])
     out, hidden = enc(src, lengths)
@@ -137,7 +128,7 @@ def test_fit_learns_to_reverse_and_attention_maps_align():
     words = ["".join(rng.choice("abcde") for _ in range(rng.randint(2, 5))) for _ in range(1200)]
     pairs = [(w, w[::-1]) for w in words]
     src_vocab = tgt_vocab = CharVocab.build(words)
-    encoder = Encoder(len(src_vocab), embed_dim=16, hidden_dim=32)
+    encoder = GRUEncoder(len(src_vocab), embed_dim=16, hidden_dim=32)
     decoder = BahdanauDecoder(len(tgt_vocab), encoder.output_dim, embed_dim=16, hidden_dim=64)
     model = Seq2Seq(encoder, decoder)
     history = fit(
@@ -161,7 +152,29 @@ def test_fit_learns_to_reverse_and_attention_maps_align():
 
 def test_predict_without_attention_has_no_maps():
     vocab = CharVocab.build(["ab"])
-    model = Seq2Seq(Encoder(len(vocab), 4, 4), Decoder(len(vocab), 8, embed_dim=4, hidden_dim=8))
+    decoder = GRUDecoder(len(vocab), 8, embed_dim=4, hidden_dim=8)
+    model = Seq2Seq(GRUEncoder(len(vocab), 4, 4), decoder)
     assert len(predict(model, ["ab", "b"], vocab, vocab, max_len=3)) == 2
     with pytest.raises(ValueError, match="no attention"):
         predict(model, ["ab"], vocab, vocab, return_weights=True)
+
+
+@pytest.mark.parametrize("attention", ["none", "bahdanau", "luong"])
+def test_from_config_builds_the_same_model_as_the_parts(attention):
+    from dlbook.nn import Seq2SeqConfig
+
+    decoders = {"none": GRUDecoder, "bahdanau": BahdanauDecoder, "luong": LuongDecoder}
+    config = Seq2SeqConfig(12, 9, attention=attention, embed_dim=8, encoder_hidden_dim=8)
+    torch.manual_seed(3)
+    model = Seq2Seq.from_config(config)
+    torch.manual_seed(3)
+    encoder = GRUEncoder(12, embed_dim=8, hidden_dim=8)
+    parts = Seq2Seq(encoder, decoders[attention](9, encoder.output_dim, embed_dim=8))
+    assert model.config is config and parts.config is None
+    assert isinstance(model.decoder, decoders[attention])
+    for (name, a), (_, b) in zip(
+        model.state_dict().items(), parts.state_dict().items(), strict=True
+    ):
+        assert torch.equal(a, b), name
+    with pytest.raises(ValueError, match="attention"):
+        Seq2SeqConfig(12, 9, attention="luong-dot")

@@ -1,1 +1,96 @@
-"""Tested neural-network layers that the chapters reuse."""
+"""Layers and models in PyTorch, one idea per module, all exported here.
+
+* :mod:`dlbook.nn.attention`: masks, scaled dot-product, multi-head, additive and
+  multiplicative attention;
+* :mod:`dlbook.nn.transformer`: transformer layers (embeddings, positional encodings,
+  feed-forward, encoder and decoder layers and their stacks);
+* :mod:`dlbook.nn.encoder_decoder`: :class:`Transformer` (encoder-decoder, translation);
+* :mod:`dlbook.nn.gpt`: :class:`GPT` (decoder-only language model);
+* :mod:`dlbook.nn.bert`: :class:`BERT` (encoder-only body);
+* :mod:`dlbook.nn.seq2seq`: GRU encoder, decoders (plain, Bahdanau, Luong) and
+  :class:`Seq2Seq`;
+* :mod:`dlbook.nn.factorization`: :class:`MatrixFactorization` (ratings);
+* :mod:`dlbook.nn.gcn`, :mod:`dlbook.nn.gat`, :mod:`dlbook.nn.gin`: graph convolutions;
+* :mod:`dlbook.nn.pooling`: graph-level readouts;
+* :mod:`dlbook.nn.parameters`: :func:`count_parameters`.
+
+Whole models take a config dataclass and keep it as ``model.config``.
+"""
+
+from dlbook.nn.attention import (
+    AdditiveAttention,
+    MultiHeadAttention,
+    MultiplicativeAttention,
+    causal_mask,
+    masked_softmax,
+    padding_mask,
+    scaled_dot_product_attention,
+)
+from dlbook.nn.bert import BERT, BERTConfig
+from dlbook.nn.encoder_decoder import Transformer, TransformerConfig
+from dlbook.nn.factorization import MatrixFactorization
+from dlbook.nn.gat import GATConv, edge_softmax
+from dlbook.nn.gcn import GCNConv
+from dlbook.nn.gin import GINConv
+from dlbook.nn.gpt import GPT, GPTConfig
+from dlbook.nn.parameters import count_parameters
+from dlbook.nn.pooling import global_add_pool, global_max_pool, global_mean_pool
+from dlbook.nn.seq2seq import (
+    BahdanauDecoder,
+    GRUDecoder,
+    GRUEncoder,
+    LuongDecoder,
+    Seq2Seq,
+    Seq2SeqConfig,
+)
+from dlbook.nn.transformer import (
+    Decoder,
+    DecoderLayer,
+    Encoder,
+    EncoderLayer,
+    FeedForward,
+    LearnedPositionalEmbedding,
+    SinusoidalPositionalEncoding,
+    TokenEmbedding,
+    sinusoidal_table,
+)
+
+__all__ = [
+    "BERT",
+    "GPT",
+    "AdditiveAttention",
+    "BERTConfig",
+    "BahdanauDecoder",
+    "Decoder",
+    "DecoderLayer",
+    "Encoder",
+    "EncoderLayer",
+    "FeedForward",
+    "GATConv",
+    "GCNConv",
+    "GINConv",
+    "GPTConfig",
+    "GRUDecoder",
+    "GRUEncoder",
+    "LearnedPositionalEmbedding",
+    "LuongDecoder",
+    "MatrixFactorization",
+    "MultiHeadAttention",
+    "MultiplicativeAttention",
+    "Seq2Seq",
+    "Seq2SeqConfig",
+    "SinusoidalPositionalEncoding",
+    "TokenEmbedding",
+    "Transformer",
+    "TransformerConfig",
+    "causal_mask",
+    "count_parameters",
+    "edge_softmax",
+    "global_add_pool",
+    "global_max_pool",
+    "global_mean_pool",
+    "masked_softmax",
+    "padding_mask",
+    "scaled_dot_product_attention",
+    "sinusoidal_table",
+]

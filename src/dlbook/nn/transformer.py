@@ -1,4 +1,4 @@
-r"""The transformer of *Attention Is All You Need* (Vaswani et al., 2017), piece by piece.
+r"""The layers of the transformer of *Attention Is All You Need* (Vaswani et al., 2017).
 
 Everything is batch first: tokens are ``(B, L)`` integer tensors and activations are
 ``(B, L, d_model)``. Attention comes from :class:`dlbook.nn.attention.MultiHeadAttention`, whose
@@ -10,9 +10,13 @@ Pieces, in the order the chapter builds them:
   :class:`LearnedPositionalEmbedding`: tokens and positions to vectors;
 * :class:`FeedForward`: the position-wise two-layer network;
 * :class:`EncoderLayer`, :class:`DecoderLayer` and their stacks :class:`Encoder`,
-  :class:`Decoder`, with post-norm (the paper) or pre-norm (GPT-2 and most models since);
-* three whole models: the encoder-decoder :class:`Transformer` (translation), the decoder-only
-  :class:`DecoderOnlyLM` (a GPT) and the encoder-only :class:`EncoderOnlyModel` (a BERT body).
+  :class:`Decoder`, with post-norm (the paper) or pre-norm (GPT-2 and most models since).
+
+Every layer and stack returns ``(output, weights)``, where ``weights`` is ``None`` unless
+``need_weights=True``. The whole models built from these pieces have files of their own:
+:mod:`dlbook.nn.encoder_decoder` (:class:`~dlbook.nn.encoder_decoder.Transformer`, for
+translation), :mod:`dlbook.nn.gpt` (:class:`~dlbook.nn.gpt.GPT`) and :mod:`dlbook.nn.bert`
+(:class:`~dlbook.nn.bert.BERT`).
 
 Shapes use ``B`` batch, ``S`` source length, ``T`` target length, ``L`` any length,
 ``V`` vocabulary size, ``h`` heads.
@@ -28,31 +32,24 @@ import torch.nn.functional as F
 from torch import nn
 
 from dlbook.nn._checks import positive_int, probability
-from dlbook.nn.attention import MultiHeadAttention, causal_mask
+from dlbook.nn.attention import MultiHeadAttention
 
 __all__ = [
+    "ACTIVATIONS",
     "Decoder",
     "DecoderLayer",
-    "DecoderOnlyLM",
     "Encoder",
     "EncoderLayer",
-    "EncoderOnlyModel",
     "FeedForward",
     "LearnedPositionalEmbedding",
     "SinusoidalPositionalEncoding",
     "TokenEmbedding",
-    "Transformer",
-    "count_parameters",
     "residual",
     "sinusoidal_table",
 ]
 
+#: The feed-forward activations by name.
 ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu}
-
-
-def count_parameters(module: nn.Module, trainable_only: bool = True) -> int:
-    """Number of scalar parameters of ``module`` (tied weights are counted once)."""
-    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
 
 
 # ----------------------------------------------------------------------------- embeddings
@@ -437,15 +434,27 @@ class _LayerStack(nn.Module):
         dropout: float = 0.0,
         activation: str = "relu",
         norm_first: bool = False,
+        layer_norm_eps: float = 1e-5,
         bias: bool = True,
     ):
         super().__init__()
         positive_int("num_layers", num_layers)
         self.layers = nn.ModuleList(
-            self.layer(d_model, num_heads, d_ff, dropout, activation, norm_first, bias=bias)
+            self.layer(
+                d_model,
+                num_heads,
+                d_ff,
+                dropout,
+                activation,
+                norm_first,
+                layer_norm_eps=layer_norm_eps,
+                bias=bias,
+            )
             for _ in range(num_layers)
         )
-        self.norm = nn.LayerNorm(d_model, bias=bias) if norm_first else nn.Identity()
+        self.norm = (
+            nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias) if norm_first else nn.Identity()
+        )
 
 
 class Encoder(_LayerStack):
@@ -496,344 +505,3 @@ class Decoder(_LayerStack):
             y, weights = layer(y, memory, self_mask, memory_mask, need_weights=need_weights)
             all_weights.append(weights)
         return self.norm(y), (all_weights if need_weights else None)
-
-
-# ----------------------------------------------------------------------------- models
-
-
-def _xavier_init(module: nn.Module) -> None:
-    # Glorot-uniform for every matrix (embeddings included), as in the paper's reference code.
-    for p in module.parameters():
-        if p.dim() > 1:
-            nn.init.xavier_uniform_(p)
-
-
-class Transformer(nn.Module):
-    r"""Encoder-decoder transformer for sequence-to-sequence tasks such as translation.
-
-    .. math::
-
-        m &= \operatorname{Encoder}\big(\operatorname{PE}(e_\text{src}(x))\big) \\
-        p(y_t \mid y_{<t}, x) &= \operatorname{softmax}\Big(
-            \operatorname{Decoder}\big(\operatorname{PE}(e_\text{tgt}(y_{<t})), m\big)_t\,
-            W_\text{out} + b_\text{out}\Big)
-
-    The encoder masks source padding; the decoder masks padding and the future (causal mask).
-
-    Parameters
-    ----------
-    src_vocab_size, tgt_vocab_size:
-        Vocabulary sizes of the two languages.
-    d_model, num_heads, d_ff:
-        Model width, heads, feed-forward hidden size (paper, base: 512, 8, 2048).
-    num_encoder_layers, num_decoder_layers:
-        Depth of the two stacks (paper: 6 and 6).
-    dropout:
-        Dropout everywhere (paper: 0.1).
-    max_len:
-        Longest sequence the positional encoding covers.
-    pad_id:
-        Id of the padding token in both vocabularies.
-    norm_first:
-        Pre-norm instead of the paper's post-norm.
-    positional:
-        ``"sinusoidal"`` (the paper) or ``"learned"``.
-    tie_embeddings:
-        Share the target embedding matrix with the output projection.
-    activation:
-        ``"relu"`` or ``"gelu"`` in the feed-forward networks.
-    """
-
-    def __init__(
-        self,
-        src_vocab_size: int,
-        tgt_vocab_size: int,
-        d_model: int = 512,
-        num_heads: int = 8,
-        num_encoder_layers: int = 6,
-        num_decoder_layers: int = 6,
-        d_ff: int = 2048,
-        dropout: float = 0.1,
-        max_len: int = 512,
-        pad_id: int = 0,
-        norm_first: bool = False,
-        positional: str = "sinusoidal",
-        tie_embeddings: bool = False,
-        activation: str = "relu",
-    ):
-        super().__init__()
-        if positional not in ("sinusoidal", "learned"):
-            raise ValueError(f"positional must be 'sinusoidal' or 'learned', got {positional!r}")
-        self.pad_id = pad_id
-        self.src_embed = TokenEmbedding(src_vocab_size, d_model, padding_idx=pad_id)
-        self.tgt_embed = TokenEmbedding(tgt_vocab_size, d_model, padding_idx=pad_id)
-        if positional == "sinusoidal":
-            self.src_pos = SinusoidalPositionalEncoding(d_model, max_len, dropout)
-            self.tgt_pos = SinusoidalPositionalEncoding(d_model, max_len, dropout)
-        else:
-            self.src_pos = LearnedPositionalEmbedding(max_len, d_model, dropout)
-            self.tgt_pos = LearnedPositionalEmbedding(max_len, d_model, dropout)
-        self.encoder = Encoder(
-            num_encoder_layers, d_model, num_heads, d_ff, dropout, activation, norm_first
-        )
-        self.decoder = Decoder(
-            num_decoder_layers, d_model, num_heads, d_ff, dropout, activation, norm_first
-        )
-        self.generator = nn.Linear(d_model, tgt_vocab_size)  # logits over the target vocabulary
-        _xavier_init(self)
-        with torch.no_grad():  # the padding vectors stay zero after re-initialisation
-            self.src_embed.embedding.weight[pad_id].zero_()
-            self.tgt_embed.embedding.weight[pad_id].zero_()
-        if tie_embeddings:
-            self.generator.weight = self.tgt_embed.embedding.weight
-
-    def source_mask(self, src: torch.Tensor) -> torch.Tensor:
-        """Padding mask ``(B, 1, S)``: ``True`` at real source tokens."""
-        return (src != self.pad_id).unsqueeze(1)
-
-    def target_mask(self, tgt: torch.Tensor) -> torch.Tensor:
-        """Padding and causal mask ``(B, T, T)``: position ``t`` sees real tokens ``<= t``."""
-        length = tgt.shape[1]
-        return (tgt != self.pad_id).unsqueeze(1) & causal_mask(length, tgt.device)  # (B, T, T)
-
-    def encode(
-        self, src: torch.Tensor, need_weights: bool = False
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Source ids ``(B, S)`` to the memory ``(B, S, d_model)`` and its mask ``(B, 1, S)``."""
-        src_mask = self.source_mask(src)
-        x = self.src_pos(self.src_embed(src))  # (B, S, d_model)
-        memory, _ = self.encoder(x, src_mask)
-        return memory, src_mask
-
-    def decode(
-        self,
-        tgt: torch.Tensor,
-        memory: torch.Tensor,
-        src_mask: torch.Tensor,
-        need_weights: bool = False,
-    ) -> tuple[torch.Tensor, list[torch.Tensor] | None]:
-        """Target prefix ids ``(B, T)`` to logits ``(B, T, V)`` (and cross-attention weights)."""
-        y = self.tgt_pos(self.tgt_embed(tgt))  # (B, T, d_model)
-        y, weights = self.decoder(
-            y, memory, self.target_mask(tgt), src_mask, need_weights=need_weights
-        )
-        return self.generator(y), weights  # (B, T, V)
-
-    def forward(self, src: torch.Tensor, tgt: torch.Tensor) -> torch.Tensor:
-        """Teacher forcing: logits ``(B, T, V)`` for source ``(B, S)`` and target inputs ``(B, T)``.
-
-        The target inputs are the reference shifted right (they start with ``<bos>``).
-        """
-        memory, src_mask = self.encode(src)
-        logits, _ = self.decode(tgt, memory, src_mask)
-        return logits
-
-    @torch.no_grad()
-    def greedy_decode(
-        self, src: torch.Tensor, bos_id: int, eos_id: int, max_len: int = 50
-    ) -> torch.Tensor:
-        """Translate a batch greedily, one token at a time.
-
-        Returns ids ``(B, T')`` without the leading ``bos_id``; every position after a
-        sequence's ``eos_id`` holds ``pad_id``. Stops when all sequences ended or after
-        ``max_len`` tokens.
-        """
-        positive_int("max_len", max_len)
-        was_training = self.training
-        self.eval()
-        memory, src_mask = self.encode(src)  # encode once, reuse at every step
-        batch = src.shape[0]
-        ys = torch.full((batch, 1), bos_id, dtype=torch.long, device=src.device)  # (B, 1)
-        finished = torch.zeros(batch, dtype=torch.bool, device=src.device)
-        for _ in range(max_len):
-            logits, _ = self.decode(ys, memory, src_mask)  # (B, t, V)
-            next_token = logits[:, -1].argmax(dim=-1)  # (B,)
-            next_token = next_token.masked_fill(finished, self.pad_id)
-            ys = torch.cat([ys, next_token[:, None]], dim=1)  # (B, t + 1)
-            finished |= next_token == eos_id
-            if finished.all():
-                break
-        self.train(was_training)
-        return ys[:, 1:]
-
-
-class DecoderOnlyLM(nn.Module):
-    r"""A GPT: a causal, pre-norm transformer that predicts the next token.
-
-    .. math::
-
-        h^{(0)} &= E_{x_{1:T}} + P_{1:T} \\
-        h^{(\ell)} &= \operatorname{layer}_\ell\big(h^{(\ell-1)};\ M_\text{causal}\big) \\
-        p(x_{t+1} \mid x_{\le t}) &= \operatorname{softmax}\big(\operatorname{LN}(h^{(N)}_t)\,
-        E^\top\big)
-
-    Each layer is an :class:`EncoderLayer` (self-attention only, no cross-attention) run with a
-    causal mask and GELU, as in GPT-2 and nanoGPT; the output projection shares the token
-    embedding matrix :math:`E`. Weights start at :math:`\mathcal N(0, 0.02^2)`.
-
-    Parameters
-    ----------
-    vocab_size:
-        Number of token ids.
-    block_size:
-        Longest context (number of learned positions).
-    d_model, num_heads, num_layers:
-        Width, heads and depth.
-    d_ff:
-        Feed-forward hidden size (default :math:`4 d_\text{model}`).
-    dropout:
-        Dropout everywhere.
-    bias:
-        Biases in linear maps and layer norms.
-    """
-
-    def __init__(
-        self,
-        vocab_size: int,
-        block_size: int,
-        d_model: int = 128,
-        num_heads: int = 4,
-        num_layers: int = 4,
-        d_ff: int | None = None,
-        dropout: float = 0.0,
-        bias: bool = True,
-    ):
-        super().__init__()
-        positive_int("vocab_size", vocab_size)
-        positive_int("block_size", block_size)
-        self.block_size = block_size
-        self.token_embed = nn.Embedding(vocab_size, d_model)
-        self.positions = LearnedPositionalEmbedding(block_size, d_model, dropout)
-        self.layers = nn.ModuleList(
-            EncoderLayer(
-                d_model,
-                num_heads,
-                d_ff or 4 * d_model,
-                dropout,
-                activation="gelu",
-                norm_first=True,
-                bias=bias,
-            )
-            for _ in range(num_layers)
-        )
-        self.norm = nn.LayerNorm(d_model, bias=bias)
-        self.lm_head = nn.Linear(d_model, vocab_size, bias=False)
-        self.lm_head.weight = self.token_embed.weight  # weight tying
-        for name, p in self.named_parameters():
-            if p.dim() > 1:
-                # Residual-branch outputs are scaled down with depth (GPT-2).
-                last = name.endswith(("out_proj.weight", "linear2.weight"))
-                std = 0.02 / math.sqrt(2 * num_layers) if last else 0.02
-                nn.init.normal_(p, mean=0.0, std=std)
-            elif name.endswith("bias") and "norm" not in name:
-                nn.init.zeros_(p)
-
-    def forward(self, idx: torch.Tensor) -> torch.Tensor:
-        """Logits ``(B, T, V)`` for token ids ``(B, T)`` with ``T <= block_size``."""
-        length = idx.shape[1]
-        if length > self.block_size:
-            raise ValueError(f"context of {length} tokens exceeds block_size={self.block_size}")
-        mask = causal_mask(length, idx.device)  # (T, T)
-        x = self.positions(self.token_embed(idx))  # (B, T, d_model)
-        for layer in self.layers:
-            x, _ = layer(x, mask=mask)
-        return self.lm_head(self.norm(x))  # (B, T, V)
-
-    @torch.no_grad()
-    def generate(
-        self,
-        idx: torch.Tensor,
-        max_new_tokens: int,
-        temperature: float = 1.0,
-        top_k: int | None = None,
-        generator: torch.Generator | None = None,
-    ) -> torch.Tensor:
-        r"""Extend ``idx`` ``(B, T)`` by sampling ``max_new_tokens`` tokens.
-
-        Each step samples from :math:`\operatorname{softmax}(z / \tau)` for logits :math:`z`
-        and temperature :math:`\tau`, optionally restricted to the ``top_k`` largest logits.
-        ``temperature=0`` picks the arg-max (greedy).
-        """
-        if temperature < 0:
-            raise ValueError(f"temperature must be >= 0, got {temperature}")
-        was_training = self.training
-        self.eval()
-        for _ in range(max_new_tokens):
-            context = idx[:, -self.block_size :]  # (B, <= block_size)
-            logits = self(context)[:, -1]  # (B, V)
-            if temperature == 0:
-                next_id = logits.argmax(dim=-1, keepdim=True)  # (B, 1)
-            else:
-                logits = logits / temperature
-                if top_k is not None:
-                    kth = torch.topk(logits, min(top_k, logits.shape[-1])).values[:, -1:]
-                    logits = logits.masked_fill(logits < kth, float("-inf"))
-                probs = logits.softmax(dim=-1)  # (B, V)
-                next_id = torch.multinomial(probs, 1, generator=generator)  # (B, 1)
-            idx = torch.cat([idx, next_id], dim=1)
-        self.train(was_training)
-        return idx
-
-
-class EncoderOnlyModel(nn.Module):
-    r"""The body of a BERT: embeddings, learned positions and a bidirectional encoder stack.
-
-    .. math::
-
-        h^{(0)} = \operatorname{LN}(E_{x} + P), \qquad
-        h = \operatorname{Encoder}\big(h^{(0)};\ M_\text{pad}\big)
-
-    Every position attends to every real (non-padding) token in both directions. Heads for
-    masked-language modelling or classification go on top of the returned states.
-
-    Parameters
-    ----------
-    vocab_size, max_len:
-        Vocabulary size and the number of learned positions.
-    d_model, num_heads, num_layers, d_ff:
-        Width, heads, depth and feed-forward hidden size.
-    dropout:
-        Dropout everywhere.
-    pad_id:
-        Padding id, masked out as a key.
-    activation:
-        ``"gelu"`` (BERT) or ``"relu"``.
-    norm_first:
-        Pre-norm (trains more easily at small scale) or BERT's post-norm.
-    """
-
-    def __init__(
-        self,
-        vocab_size: int,
-        max_len: int,
-        d_model: int = 128,
-        num_heads: int = 4,
-        num_layers: int = 2,
-        d_ff: int = 512,
-        dropout: float = 0.1,
-        pad_id: int = 0,
-        activation: str = "gelu",
-        norm_first: bool = True,
-    ):
-        super().__init__()
-        self.pad_id = pad_id
-        self.d_model = d_model
-        self.token_embed = nn.Embedding(vocab_size, d_model, padding_idx=pad_id)
-        self.positions = LearnedPositionalEmbedding(max_len, d_model)
-        self.embed_norm = nn.LayerNorm(d_model)
-        self.embed_dropout = nn.Dropout(dropout)
-        self.encoder = Encoder(
-            num_layers, d_model, num_heads, d_ff, dropout, activation, norm_first
-        )
-        for p in self.parameters():
-            if p.dim() > 1:
-                nn.init.normal_(p, mean=0.0, std=0.02)
-        with torch.no_grad():
-            self.token_embed.weight[pad_id].zero_()
-
-    def forward(self, tokens: torch.Tensor, need_weights: bool = False):
-        """States ``(B, L, d_model)`` for ids ``(B, L)`` (and per-layer weights if asked)."""
-        mask = (tokens != self.pad_id).unsqueeze(1)  # (B, 1, L)
-        x = self.embed_dropout(self.embed_norm(self.positions(self.token_embed(tokens))))
-        states, weights = self.encoder(x, mask, need_weights=need_weights)  # (B, L, d_model)
-        return (states, weights) if need_weights else states
