@@ -13,8 +13,8 @@ from dlbook.explain_torch import (
     override_attention,
     uniform_weights,
 )
+from dlbook.nn import BERT, BERTConfig
 from dlbook.nn.attention import MultiHeadAttention
-from dlbook.nn.transformer import EncoderOnlyModel
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -32,8 +32,8 @@ class BagOfEmbeddings(nn.Module):
 class SmallClassifier(nn.Module):
     def __init__(self):
         super().__init__()
-        self.encoder = EncoderOnlyModel(20, 12, d_model=16, num_heads=2, num_layers=2, d_ff=32,
-                                        dropout=0.0)  # fmt: skip
+        self.encoder = BERT(BERTConfig(20, 12, d_model=16, num_heads=2, num_layers=2, d_ff=32,
+                                       dropout=0.0))  # fmt: skip
         self.out = nn.Linear(16, 2)
 
     def forward(self, ids):
@@ -73,10 +73,10 @@ def test_integrated_gradients_are_complete():
 
 def test_attention_received_is_a_distribution_over_real_tokens():
     torch.manual_seed(0)
-    model = EncoderOnlyModel(20, 12, d_model=16, num_heads=2, num_layers=1, d_ff=32, dropout=0.0)
+    model = BERT(BERTConfig(20, 12, d_model=16, num_heads=2, num_layers=1, d_ff=32, dropout=0.0))
     ids = torch.randint(1, 20, (2, 6))
     ids[1, 4:] = 0
-    _, weights = model(ids, need_weights=True)
+    _, weights = model.encode(ids, need_weights=True)
     received = attention_received(weights[-1], ids, pad_id=0)
     torch.testing.assert_close(received.sum(1), torch.ones(2))
     assert torch.all(received[1, 4:] == 0)

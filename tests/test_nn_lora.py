@@ -8,16 +8,16 @@ import pytest
 import torch
 from torch import nn
 
+from dlbook.nn import BERT, BERTConfig
 from dlbook.nn.lora import LoRALinear, add_lora, merge_lora
-from dlbook.nn.transformer import EncoderOnlyModel
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def small_encoder():
     torch.manual_seed(0)
-    return EncoderOnlyModel(vocab_size=50, max_len=16, d_model=32, num_heads=4, num_layers=2,
-                            d_ff=64, dropout=0.0)  # fmt: skip
+    return BERT(BERTConfig(vocab_size=50, max_len=16, d_model=32, num_heads=4, num_layers=2,
+                           d_ff=64, dropout=0.0))  # fmt: skip
 
 
 def test_lora_linear_is_the_equation_and_starts_at_the_base():

@@ -11,7 +11,7 @@ The recipe, in order:
 1. :func:`review_task`: the movie-review snippets, split into training and test reviews; a word
    vocabulary from the training reviews; the training reviews split again into a fitting set
    and a tenth held out for validation.
-2. :class:`MaskedLM` on an :class:`~dlbook.nn.transformer.EncoderOnlyModel`, trained by
+2. :class:`MaskedLM` on an :class:`~dlbook.nn.bert.BERT` body, trained by
    :func:`pretrain` on the training reviews with their labels ignored (task-adaptive
    pre-training): a random ``mask_probability`` of the tokens of each sentence are chosen,
    corrupted by :func:`dlbook.text.mask_tokens`, and predicted.
@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from dlbook.artifacts import cached_torch_module
-from dlbook.nn.transformer import EncoderOnlyModel
+from dlbook.nn import BERT, BERTConfig
 from dlbook.text import MASK, PAD, UNK, BucketBatcher, Vocab, mask_tokens, pad_sequences, tokenize
 from dlbook.train import History, fit, warmup_schedule
 
@@ -196,17 +196,19 @@ def training_history(module: nn.Module) -> History:
 
 
 def build_encoder(vocab_size: int, pad_id: int, config: BertConfig | None = None):
-    """A fresh :class:`~dlbook.nn.transformer.EncoderOnlyModel` of the configured size."""
+    """A fresh :class:`~dlbook.nn.bert.BERT` of the configured size."""
     config = config or BertConfig()
-    return EncoderOnlyModel(
-        vocab_size=vocab_size,
-        max_len=config.max_len,
-        d_model=config.d_model,
-        num_heads=config.num_heads,
-        num_layers=config.num_layers,
-        d_ff=config.d_ff,
-        dropout=config.dropout,
-        pad_id=pad_id,
+    return BERT(
+        BERTConfig(
+            vocab_size=vocab_size,
+            max_len=config.max_len,
+            d_model=config.d_model,
+            num_heads=config.num_heads,
+            num_layers=config.num_layers,
+            d_ff=config.d_ff,
+            dropout=config.dropout,
+            pad_id=pad_id,
+        )
     )
 
 
@@ -222,7 +224,7 @@ class MaskedLM(nn.Module):
     :meth:`logits` returns the logits of every position.
     """
 
-    def __init__(self, encoder: EncoderOnlyModel, records: int = 0):
+    def __init__(self, encoder: BERT, records: int = 0):
         super().__init__()
         self.encoder = encoder
         self.norm = nn.LayerNorm(encoder.d_model)
@@ -335,7 +337,7 @@ class ReviewClassifier(nn.Module):
     Parameters
     ----------
     encoder:
-        An :class:`~dlbook.nn.transformer.EncoderOnlyModel` (pre-trained or fresh).
+        A :class:`~dlbook.nn.bert.BERT` (pre-trained or fresh).
     num_classes:
         Output size (2 for fresh/rotten).
     dropout:
@@ -344,9 +346,7 @@ class ReviewClassifier(nn.Module):
         Rows of the training record buffer (one per epoch).
     """
 
-    def __init__(
-        self, encoder: EncoderOnlyModel, num_classes: int = 2, dropout: float = 0.1, records=0
-    ):
+    def __init__(self, encoder: BERT, num_classes: int = 2, dropout: float = 0.1, records=0):
         super().__init__()
         self.encoder = encoder
         self.dropout = nn.Dropout(dropout)
