@@ -1,3 +1,3 @@
 """Recipes (build + train) of models that several pages share, served through
-:mod:`dlbook.artifacts` so that each is trained once per build and every page can still run
+``dlbook.artifacts`` so that each is trained once per build and every page can still run
 alone."""

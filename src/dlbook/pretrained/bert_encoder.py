@@ -2,7 +2,7 @@ r"""The small BERT of Part V: masked-language-model pre-training on movie review
 review classifiers fine-tuned from it.
 
 The BERT page explains this recipe; the pages after it adapt, explain and convert the same
-encoder. Training it once per build is the job of :mod:`dlbook.artifacts`:
+encoder. Training it once per build is the job of ``dlbook.artifacts``:
 :func:`pretrained_bert` and :func:`review_classifier` return the trained models, training them
 only when the data cache does not hold weights made by this code with this configuration.
 
