@@ -5,9 +5,11 @@ a ``.md`` that Colab cannot open. This extension instead
 
 * writes, for every executable page, a notebook ``_notebooks/<docname>.ipynb`` into the HTML
   output: the page's cells (no outputs), preceded by a **setup cell** that installs what the page
-  imports and the runtime lacks (``dlbook`` at the commit the book was built from, and pinned
-  versions from ``requirements.txt``), so it runs on a bare Colab or Binder kernel and does
-  nothing where everything is present. "What the page imports" includes what the ``dlbook``
+  imports and the runtime lacks, or has in a version older than the lowest one the book is
+  tested with (the ``>=`` bounds in ``pyproject.toml``): ``dlbook`` at the commit the book was
+  built from, and pinned versions from ``requirements.txt``. It prints each install and its
+  reason, so it runs on a bare Colab or Binder kernel and does nothing where everything is
+  present and recent enough. "What the page imports" includes what the ``dlbook``
   modules it uses import when loaded (``dlbook.train`` needs PyTorch even on a page that never
   imports ``torch``) and the TensorFlow backend that Keras 3 needs. Pages that import a
   deep-learning framework ask Colab for a GPU;
@@ -26,6 +28,7 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import jupytext
@@ -75,6 +78,21 @@ def read_pins(requirements: Path) -> dict[str, str]:
         if match:
             pins[match.group(1).lower()] = f"{match.group(1)}=={match.group(2)}"
     return pins
+
+
+def read_floors(pyproject: Path) -> dict[str, str]:
+    """``{distribution name (lower case): lowest tested version}`` from the ``>=`` bounds of
+    ``pyproject.toml``'s dependencies and optional dependencies."""
+    project = tomllib.loads(pyproject.read_text())["project"]
+    requirements = list(project.get("dependencies", []))
+    for group in project.get("optional-dependencies", {}).values():
+        requirements += group
+    floors = {}
+    for requirement in requirements:
+        match = re.match(r"\s*([A-Za-z0-9_.\-]+)(\[[^\]]*\])?[^;]*?>=\s*([0-9][\w.]*)", requirement)
+        if match:
+            floors[match.group(1).lower()] = match.group(3)
+    return floors
 
 
 def top_level_imports(code: str) -> list[str]:
@@ -146,50 +164,108 @@ def requirements_for(
     return required
 
 
-def setup_cell_source(required: dict[str, str]) -> str:
+#: The setup cell's code after its REQUIRED table. It needs nothing but the standard library,
+#: and compares versions by their release numbers ("2.11.0+cu128" is 2.11.0).
+SETUP_CODE = """\
+def _release(version):
+    return tuple(int(n) for n in re.findall(r"\\d+", re.match(r"[\\d.]*", version)[0]))
+
+
+def _installed(distributions):
+    for distribution in distributions:
+        try:
+            return distribution, importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return None, None
+
+
+def _what_to_install(required):
+    \"\"\"{pip requirement: why} for what is missing or older than the oldest tested.\"\"\"
+    install = {}
+    for name, (requirement, distributions, oldest) in required.items():
+        if importlib.util.find_spec(name) is None:
+            install[requirement] = f"{name} is not installed"
+            continue
+        distribution, version = _installed(distributions)
+        if oldest and version and _release(version) < _release(oldest):
+            install[requirement] = (
+                f"{distribution} {version} is older than {oldest}, "
+                "the oldest version this book is tested with"
+            )
+    return install
+
+
+_install = _what_to_install(REQUIRED)
+for _requirement, _why in _install.items():
+    print(f"Installing {_requirement}: {_why}")
+if _install:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *_install], check=True)
+    importlib.invalidate_caches()
+    _stale = [
+        name
+        for name, (requirement, _, _) in REQUIRED.items()
+        if requirement in _install and name in sys.modules
+    ]
+    if _stale:
+        raise RuntimeError(
+            f"{', '.join(_stale)} had been imported before this cell upgraded it: restart "
+            "the kernel (Colab: Runtime > Restart session), then run the notebook again"
+        )
+"""
+
+
+def setup_cell_source(required: dict[str, str], floors: dict[str, str] | None = None) -> str:
+    """The setup cell: ``required`` (import name -> pip requirement, as from
+    :func:`requirements_for`) with each distribution's lowest tested version from ``floors``
+    (see :func:`read_floors`), then :data:`SETUP_CODE`."""
+    floors = floors or {}
     lines = [
         "# Setup for Colab, Binder or any fresh Jupyter kernel. It installs what this page",
-        "# imports and the runtime lacks: the book's package `dlbook` (at the commit this",
-        "# notebook was made from) and pinned libraries. Where all is present, it does nothing.",
+        "# imports and the runtime lacks or has in a version older than the oldest the book is",
+        "# tested with: the book's package `dlbook` (at the commit this notebook was made",
+        "# from) and pinned libraries. Where all is there and recent enough, it does nothing.",
+        "import importlib.metadata",
         "import importlib.util",
         "import os",
+        "import re",
         "import subprocess",
         "import sys",
         "",
-        "REQUIRED = {  # import name -> pip requirement",
+        "REQUIRED = {  # import name: (pip requirement, distributions, oldest tested version)",
     ]
     for name, requirement in required.items():
         if name == "dlbook":
-            lines.append(f'    "dlbook": os.environ.get("DLBOOK_SOURCE", "{requirement}"),')
-        else:
-            lines.append(f'    "{name}": "{requirement}",')
-    lines += [
-        "}",
-        "missing = [",
-        "    req for name, req in REQUIRED.items() if importlib.util.find_spec(name) is None",
-        "]",
-        "if missing:",
-        '    print("Installing:", ", ".join(missing))',
-        '    pip = [sys.executable, "-m", "pip", "install", "--quiet"]',
-        "    subprocess.run([*pip, *missing], check=True)",
-        "    importlib.invalidate_caches()",
-    ]
-    return "\n".join(lines)
+            source = f'os.environ.get("DLBOOK_SOURCE", "{requirement}")'
+            lines.append(f'    "dlbook": ({source}, (), None),')
+            continue
+        dist = requirement.split("==", 1)[0]
+        names = [json.dumps(d) for d in (dist, PIN_ALIASES.get(dist)) if d]
+        names = f"({names[0]},)" if len(names) == 1 else f"({', '.join(names)})"
+        oldest = floors.get(dist.lower())
+        oldest = json.dumps(oldest) if oldest else "None"
+        lines.append(f'    "{name}": ({json.dumps(requirement)}, {names}, {oldest}),')
+    lines += ["}", "", "", ""]
+    return "\n".join(lines) + SETUP_CODE.rstrip("\n")
 
 
 def make_notebook(
-    source: str, pins: dict[str, str], dlbook_source: str, package_code: str = ""
+    source: str,
+    pins: dict[str, str],
+    dlbook_source: str,
+    package_code: str = "",
+    floors: dict[str, str] | None = None,
 ) -> nbformat.NotebookNode:
     """The ready-to-run notebook of a MyST notebook page: setup cell, then the page's cells.
 
     ``package_code`` is the source of the package modules the page uses (see
-    :func:`requirements_for`).
+    :func:`requirements_for`); ``floors`` the lowest tested versions (:func:`read_floors`).
     """
     notebook = jupytext.reads(source, fmt="myst")
     code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
     required = requirements_for(code, pins, dlbook_source, package_code)
     setup = nbformat.v4.new_code_cell(
-        setup_cell_source(required), metadata={"tags": [SETUP_TAG, "hide-input"]}
+        setup_cell_source(required, floors), metadata={"tags": [SETUP_TAG, "hide-input"]}
     )
     for cell in notebook.cells:
         if cell.cell_type == "code":
@@ -209,7 +285,11 @@ def make_notebook(
 
 
 def page_notebook(
-    source: str, pins: dict[str, str], dlbook_source: str, indexes: list[PackageIndex]
+    source: str,
+    pins: dict[str, str],
+    dlbook_source: str,
+    indexes: list[PackageIndex],
+    floors: dict[str, str] | None = None,
 ) -> nbformat.NotebookNode | None:
     """The ready-to-run notebook of a page's MyST source, or None if it is not executable.
 
@@ -220,7 +300,7 @@ def page_notebook(
         return None
     modules = dependency_files(code, indexes)
     package_code = "\n".join(module.read_text() for module in modules)
-    return make_notebook(source, pins, dlbook_source, package_code)
+    return make_notebook(source, pins, dlbook_source, package_code, floors)
 
 
 def _commit(root: Path) -> str:
@@ -329,6 +409,7 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
         return
     root = Path(app.confdir)
     pins = read_pins(root / "requirements.txt")
+    floors = read_floors(root / "pyproject.toml")
     org_repo = _repo_parts(app)
     commit = _commit(root)
     if org_repo:
@@ -342,7 +423,9 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
         if path.suffix != ".md":
             continue
         try:
-            notebook = page_notebook(path.read_text(), pins, dlbook_source, package_indexes(app))
+            notebook = page_notebook(
+                path.read_text(), pins, dlbook_source, package_indexes(app), floors
+            )
         except ValueError as exc:
             LOGGER.warning("%s: %s", docname, exc, location=docname)
             continue

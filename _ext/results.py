@@ -12,11 +12,10 @@ so a renamed key cannot silently drop a result. Figures of pages not in the buil
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import importlib.metadata
 import json
 import operator
-import os
 import platform
 from pathlib import Path
 from typing import Any
@@ -30,9 +29,9 @@ from sphinx.util import logging
 LOGGER = logging.getLogger(__name__)
 
 OPS = {">=": operator.ge, "<=": operator.le, "<": operator.lt, ">": operator.gt}
+#: Packages whose versions the results page lists (import or distribution names).
 VERSIONS = (
     "numpy",
-    "tensorflow-cpu",
     "tensorflow",
     "keras",
     "torch",
@@ -62,19 +61,33 @@ class ResultsTable(Directive):
         return [results_placeholder(data=str(source.resolve()))]
 
 
+def glue_value(output: dict) -> Any:
+    """The value of one glue output: its ``text/plain`` as a float where it parses, otherwise
+    the text without its quotes."""
+    text = next((v for k, v in output.get("data", {}).items() if k.endswith("text/plain")), "")
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip("'\"")
+
+
+def notebook_glue(notebook: dict) -> dict[str, Any]:
+    """``{key: value}`` of every value glued in an executed notebook (its outputs)."""
+    values = {}
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name is not None:
+                values[name] = glue_value(output)
+    return values
+
+
 def glued_values(app: Sphinx, docname: str) -> dict[str, Any]:
-    """``{key: value}`` glued by a page, as plain Python values where they parse."""
+    """``{key: value}`` glued by a page in this build, as plain Python values where they parse."""
     path = Path(app.env.mystnb_config.output_folder) / f"{docname}.glue.json"
     if not path.is_file():
         return {}
-    values = {}
-    for key, output in json.loads(path.read_text()).items():
-        text = output.get("data", {}).get("text/plain", "")
-        try:
-            values[key] = float(text)
-        except ValueError:
-            values[key] = text.strip("'\"")
-    return values
+    return {key: glue_value(output) for key, output in json.loads(path.read_text()).items()}
 
 
 def judge(figure: dict, values: dict[str, Any]) -> bool | None:
@@ -137,34 +150,20 @@ def collect(app: Sphinx, data_file: Path) -> dict[str, Any]:
 
 
 def build_info() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    versions = {}
-    for name in VERSIONS:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    try:
-        import torch
+    """The build machine and library versions, from :mod:`dlbook.env`'s environment report."""
+    from dlbook.env import cpu_model, environment_report, installed_versions
 
-        gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
-    except ImportError:
-        gpu = None
+    with contextlib.suppress(ImportError):
+        import torch  # noqa: F401 (the report looks for a GPU through an imported torch)
+    report = environment_report(frameworks=("torch",))
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "gpu": gpu,
-        "python": platform.python_version(),
+        "cpu": cpu_model(),
+        "cpu_count": report.cpu_count,
+        "gpu": report.device if report.gpu else None,
+        "python": report.python,
         "platform": f"{platform.system()} {platform.release()}",
-        "versions": versions,
+        "versions": installed_versions(VERSIONS),
     }
 
 

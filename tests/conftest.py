@@ -1,4 +1,5 @@
-"""Shared fixtures: the whole book built once per test session (HTML, then the PDF)."""
+"""Shared fixtures: a tiny book for the extension tests, and the whole book built once per test
+session (HTML, then the PDF)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -64,6 +67,73 @@ def one_torch_thread():
     torch.set_num_threads(before)
 
 
+class TinyBook:
+    """A throwaway Jupyter Book in a temporary folder, for testing one extension of ``_ext/``.
+
+    ``write`` lays out the pages (the first one is the root), ``_toc.yml`` and ``_config.yml``
+    (the named extensions of ``_ext/`` loaded as local extensions, ``config`` as Sphinx
+    settings); ``build`` runs ``jupyter-book build`` on it in a subprocess.
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def write(
+        self,
+        pages: dict[str, str],
+        *,
+        extensions: Sequence[str],
+        config: dict | None = None,
+        execute: str = "cache",
+        book: dict | None = None,
+        sphinx_extensions: Sequence[str] = (),
+    ) -> TinyBook:
+        """Write ``{name: source}`` pages and the book's configuration; returns ``self``.
+
+        ``sphinx_extensions`` are installed extensions to load as well (``extra_extensions``);
+        ``book`` adds top-level settings of ``_config.yml``.
+        """
+        for name, source in pages.items():
+            (self.root / f"{name}.md").write_text(source)
+        root, *chapters = pages
+        toc = {"format": "jb-book", "root": root}
+        if chapters:
+            toc["chapters"] = [{"file": name} for name in chapters]
+        (self.root / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
+        sphinx = {"local_extensions": {name: str(ROOT / "_ext") for name in extensions}}
+        if sphinx_extensions:
+            sphinx["extra_extensions"] = list(sphinx_extensions)
+        if config:
+            sphinx["config"] = config
+        settings = {"title": "t", "execute": {"execute_notebooks": execute}, "sphinx": sphinx}
+        (self.root / "_config.yml").write_text(
+            yaml.safe_dump({**settings, **(book or {})}, sort_keys=False)
+        )
+        return self
+
+    def build(
+        self, *args: str, env: dict[str, str] | None = None, timeout: int = 600
+    ) -> subprocess.CompletedProcess:
+        """``jupyter-book build <root> -W [args]``; the output is in ``.stdout + .stderr``."""
+        jb = Path(sys.executable).with_name("jupyter-book")
+        return subprocess.run(
+            [str(jb), "build", str(self.root), "-W", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=timeout,
+        )
+
+    def html(self, name: str) -> str:
+        return (self.root / "_build" / "html" / f"{name}.html").read_text()
+
+
+@pytest.fixture
+def tiny_book(tmp_path) -> TinyBook:
+    """An empty :class:`TinyBook` in a fresh temporary folder."""
+    return TinyBook(tmp_path)
+
+
 def book_pages() -> list[str]:
     """Docnames of every page in the book's `_toc.yml`, root first."""
     return toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text()))
@@ -85,6 +155,7 @@ def book_env() -> dict[str, str]:
 def run_build(args: list[str], log: Path, what: str) -> None:
     jb = Path(sys.executable).with_name("jupyter-book")
     log.parent.mkdir(exist_ok=True)
+    start = time.perf_counter()
     with log.open("w") as out:
         result = subprocess.run(
             [str(jb), "build", str(ROOT), *args],
@@ -94,6 +165,9 @@ def run_build(args: list[str], log: Path, what: str) -> None:
             cwd=ROOT,
             timeout=80 * 60,
         )
+    # .ci/run prints this file at the end: each build's wall time, apart from the tests'.
+    with (BUILD / "timings.txt").open("a") as timings:
+        timings.write(f"{what} build: {time.perf_counter() - start:.0f} s\n")
     if result.returncode != 0:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-60:])
         pytest.fail(f"the {what} build failed (full log: {log}):\n{tail}")

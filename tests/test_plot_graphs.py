@@ -9,7 +9,7 @@ import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from dlbook.plot.graphs import draw_graph, plot_adjacency, plot_embedding  # noqa: E402
+from dlbook.plot.graphs import draw_graph, plot_adjacency  # noqa: E402
 
 
 def test_draw_graph_networkx_and_edge_index_share_a_layout():
@@ -31,19 +31,6 @@ def test_draw_graph_errors():
         draw_graph(nx.path_graph(3), labels=[0, 1])
     with pytest.raises(ValueError, match="shape"):
         draw_graph(np.zeros((3, 3)))
-    plt.close("all")
-
-
-def test_plot_embedding():
-    rng = np.random.default_rng(0)
-    ax = plot_embedding(rng.normal(size=(50, 2)), rng.integers(0, 7, 50), highlight=[0, 1])
-    assert len(ax.collections) == 2
-    with pytest.raises(ValueError, match=r"\(N, 2\)"):
-        plot_embedding(np.zeros((5, 3)), np.zeros(5, int))
-    with pytest.raises(ValueError, match="labels"):
-        plot_embedding(np.zeros((5, 2)), np.zeros(4, int))
-    with pytest.raises(ValueError, match="class labels"):
-        plot_embedding(np.zeros((2, 2)), np.array([0, 12]))
     plt.close("all")
 
 

@@ -4,16 +4,10 @@ import numpy as np
 import pytest
 import torch
 
+from dlbook.metrics import rmse
 from dlbook.nn import MatrixFactorization
-from dlbook.recsys import (
-    BiasBaseline,
-    GlobalMean,
-    fit_ratings,
-    kfold_indices,
-    predict_ratings,
-    rmse,
-    train_test_split_ratings,
-)
+from dlbook.recsys import BiasBaseline, GlobalMean, fit_ratings, predict_ratings
+from dlbook.splits import holdout_split
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -31,50 +25,6 @@ def synthetic_ratings(num_users=60, num_items=40, dim=3, density=0.5, noise=0.3,
     clean = 3.5 + bu[users] + bi[items] + (p[users] * q[items]).sum(1)
     ratings = clean + rng.normal(0, noise, len(users))
     return users.astype(np.int64), items.astype(np.int64), ratings.astype(np.float32)
-
-
-# ----------------------------------------------------------------------------- splits
-
-
-def test_train_test_split_is_a_seeded_partition():
-    train, test = train_test_split_ratings(1000, 0.2, seed=3)
-    assert len(test) == 200 and len(train) == 800
-    assert np.array_equal(np.sort(np.concatenate([train, test])), np.arange(1000))
-    again = train_test_split_ratings(1000, 0.2, seed=3)
-    assert np.array_equal(again[1], test)
-    assert not np.array_equal(train_test_split_ratings(1000, 0.2, seed=4)[1], test)
-
-
-def test_kfold_covers_every_row_once():
-    folds = kfold_indices(103, n_splits=5, seed=0)
-    assert len(folds) == 5
-    tests = np.concatenate([te for _, te in folds])
-    assert np.array_equal(np.sort(tests), np.arange(103))
-    for train, test in folds:
-        assert len(np.intersect1d(train, test)) == 0
-        assert len(train) + len(test) == 103
-        assert len(test) in (20, 21)
-
-
-@pytest.mark.parametrize(
-    "call",
-    [
-        lambda: train_test_split_ratings(10, 1.0),
-        lambda: train_test_split_ratings(1, 0.5),
-        lambda: kfold_indices(10, n_splits=1),
-        lambda: kfold_indices(3, n_splits=4),
-    ],
-)
-def test_bad_split_arguments(call):
-    with pytest.raises(ValueError):
-        call()
-
-
-def test_rmse():
-    assert rmse([1.0, 2.0], [1.0, 4.0]) == pytest.approx(np.sqrt(2.0))
-    assert rmse(torch.tensor([3.0]), np.array([3.0])) == 0.0
-    with pytest.raises(ValueError):
-        rmse([1.0, 2.0], [1.0])
 
 
 # ----------------------------------------------------------------------------- baselines
@@ -112,44 +62,7 @@ def test_bias_baseline_validates_ids():
         BiasBaseline(3, 3).predict([0], [0])
 
 
-# ----------------------------------------------------------------------------- model
-
-
-def test_matrix_factorization_shapes_and_formula():
-    torch.manual_seed(0)
-    model = MatrixFactorization(7, 5, dim=4, global_mean=3.0)
-    with torch.no_grad():
-        model.user_bias.weight.normal_()
-        model.item_bias.weight.normal_()
-    users = torch.tensor([0, 6, 3])
-    items = torch.tensor([4, 0, 2])
-    out = model(users, items)
-    assert out.shape == (3,)
-    p = model.user_factors.weight[users]
-    q = model.item_factors.weight[items]
-    expected = (
-        3.0 + model.user_bias.weight[users, 0] + model.item_bias.weight[items, 0] + (p * q).sum(1)
-    )
-    assert torch.allclose(out, expected)
-    assert model.user_factors.weight.shape == (7, 4)
-    assert model.item_factors.weight.shape == (5, 4)
-    # The global mean is a buffer, not a trained parameter.
-    assert "global_mean" not in dict(model.named_parameters())
-
-
-def test_matrix_factorization_penalty():
-    model = MatrixFactorization(3, 2, dim=2, reg=2.0, reg_bias=0.5)
-    with torch.no_grad():
-        for emb in (model.user_factors, model.item_factors, model.user_bias, model.item_bias):
-            emb.weight.fill_(1.0)
-    # 2 * (3*2 + 2*2) + 0.5 * (3 + 2)
-    assert model.penalty().item() == pytest.approx(22.5)
-
-
-@pytest.mark.parametrize("kwargs", [dict(dim=-1), dict(reg=-1.0), dict(init_std=-0.1)])
-def test_matrix_factorization_rejects_bad_arguments(kwargs):
-    with pytest.raises(ValueError):
-        MatrixFactorization(3, 3, **kwargs)
+# ----------------------------------------------------------------------------- training
 
 
 def test_biases_alone_reproduce_the_bias_baseline():
@@ -169,7 +82,7 @@ def test_biases_alone_reproduce_the_bias_baseline():
 
 def test_training_lowers_the_loss_and_beats_the_bias_baseline():
     users, items, ratings = synthetic_ratings(seed=1)
-    train, test = train_test_split_ratings(len(ratings), 0.2, seed=0)
+    train, test = holdout_split(len(ratings), 0.2, seed=0)
     torch.manual_seed(0)
     model = MatrixFactorization(
         60, 40, dim=3, global_mean=float(ratings[train].mean()), reg=1.0, reg_bias=1.0
@@ -201,6 +114,50 @@ def test_full_batch_training_is_deterministic():
         model = MatrixFactorization(20, 10, dim=2, global_mean=3.5, reg=0.1)
         runs.append(fit_ratings(model, users, items, ratings, epochs=5)["loss"])
     assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("batch_size", [None, 64])
+def test_fit_ratings_takes_the_steps_of_the_classic_loop(batch_size):
+    # fit_ratings is dlbook.train.fit with a loss function: the same Adam steps on the same
+    # (shuffled) batches as the plain loop, and the same recorded validation RMSE.
+    import copy
+
+    users, items, ratings = synthetic_ratings(num_users=20, num_items=10, seed=2)
+    torch.manual_seed(0)
+    model = MatrixFactorization(20, 10, dim=2, global_mean=3.5, reg=0.3, reg_bias=0.1)
+    reference = copy.deepcopy(model)
+    val = (users[:50], items[:50], ratings[:50])
+    history = fit_ratings(
+        model,
+        users,
+        items,
+        ratings,
+        epochs=3,
+        lr=0.05,
+        batch_size=batch_size,
+        seed=3,
+        validation=val,
+    )
+    u, i = torch.as_tensor(users), torch.as_tensor(items)
+    r = torch.as_tensor(ratings, dtype=torch.float32)
+    optimizer = torch.optim.Adam(reference.parameters(), lr=0.05)
+    generator = torch.Generator().manual_seed(3)
+    val_rmse = []
+    for _ in range(3):
+        reference.train()
+        if batch_size is None:
+            batches = [slice(None)]
+        else:
+            batches = torch.randperm(len(r), generator=generator).split(batch_size)
+        for b in batches:
+            loss = (reference(u[b], i[b]) - r[b]).pow(2).mean() + reference.penalty() / len(r)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        val_rmse.append(rmse(predict_ratings(reference, *val[:2]), val[2]))
+    assert history["val_rmse"] == val_rmse
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, reference.state_dict()[name]), name
 
 
 def test_predict_ratings_clips_to_the_scale():

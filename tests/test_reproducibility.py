@@ -19,32 +19,19 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from run_pages import run_page  # noqa: E402
 
+from results import notebook_glue  # noqa: E402
+
 pytestmark = pytest.mark.book
 
 PAGE = ROOT / "book" / "graphs" / "message_passing.md"
 RELATIVE_TOLERANCE = 1e-6
 
 
-def glued(notebook) -> dict[str, object]:
-    values = {}
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is None:
-                continue
-            text = next(v for k, v in output["data"].items() if k.endswith("text/plain"))
-            try:
-                values[name] = float(text)
-            except ValueError:
-                values[name] = text
-    return values
-
-
 def test_two_runs_glue_the_same_figures():
     first_seconds, first_error, first = run_page(PAGE)
     second_seconds, second_error, second = run_page(PAGE)
     assert first_error is None and second_error is None, first_error or second_error
-    a, b = glued(first), glued(second)
+    a, b = notebook_glue(first), notebook_glue(second)
     assert a, "the page glues no value"
     assert a.keys() == b.keys()
     differ = {

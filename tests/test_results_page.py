@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
+
+import pytest
 
 from conftest import NOTEBOOK_HEADER
-
-ROOT = Path(__file__).resolve().parents[1]
 
 PAGE = NOTEBOOK_HEADER + textwrap.dedent(
     """\
@@ -42,34 +39,23 @@ SPEC = {
 }  # fmt: skip
 
 
-def make_book(root: Path, spec: dict) -> None:
-    (root / "_data").mkdir()
-    (root / "_data" / "results.yml").write_text(json.dumps(spec))
-    (root / "exp.md").write_text(PAGE)
+def make_book(tiny_book, spec: dict):
+    (tiny_book.root / "_data").mkdir()
+    (tiny_book.root / "_data" / "results.yml").write_text(json.dumps(spec))
+    results = "# Results\n\n```{results-table}\n:data: _data/results.yml\n```\n"
     # Another page glues the same key for something else; the table must not take it.
-    (root / "exp2.md").write_text(PAGE.replace("0.91", "0.5").replace("# Experiments", "# More"))
-    (root / "results.md").write_text(
-        "# Results\n\n```{results-table}\n:data: _data/results.yml\n```\n"
-    )
-    (root / "_toc.yml").write_text(
-        "format: jb-book\nroot: results\nchapters:\n  - file: exp\n  - file: exp2\n"
-    )
-    (root / "_config.yml").write_text(
-        "title: t\nexclude_patterns: [_data]\nexecute:\n  execute_notebooks: cache\n"
-        f"sphinx:\n  local_extensions:\n    results: {ROOT / '_ext'}\n"
+    other = PAGE.replace("0.91", "0.5").replace("# Experiments", "# More")
+    return tiny_book.write(
+        {"results": results, "exp": PAGE, "exp2": other},
+        extensions=["results"],
+        book={"exclude_patterns": ["_data"]},
     )
 
 
-def build(root: Path) -> subprocess.CompletedProcess:
-    jb = Path(sys.executable).with_name("jupyter-book")
-    return subprocess.run(
-        [str(jb), "build", str(root), "-W"], capture_output=True, text=True, timeout=600
-    )
-
-
-def test_table_and_json_hold_values_and_verdicts(tmp_path):
-    make_book(tmp_path, SPEC)
-    result = build(tmp_path)
+@pytest.mark.slow
+def test_table_and_json_hold_values_and_verdicts(tiny_book):
+    tmp_path = make_book(tiny_book, SPEC).root
+    result = tiny_book.build()
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     data = json.loads((tmp_path / "_build" / "html" / "results.json").read_text())
     figures = {f["key"]: f for f in data["parts"][0]["figures"]}
@@ -83,10 +69,31 @@ def test_table_and_json_hold_values_and_verdicts(tmp_path):
     assert "91.0%" in html and "90% (paper)" in html and "&gt;= 0.9" in html
 
 
-def test_a_page_that_does_not_glue_its_key_fails_the_strict_build(tmp_path):
+@pytest.mark.slow
+def test_a_page_that_does_not_glue_its_key_fails_the_strict_build(tiny_book):
     spec = json.loads(json.dumps(SPEC))
     spec["parts"][0]["figures"][0]["key"] = "renamed_acc"
-    make_book(tmp_path, spec)
-    result = build(tmp_path)
+    result = make_book(tiny_book, spec).build()
     assert result.returncode != 0
     assert "does not glue 'renamed_acc'" in result.stdout + result.stderr
+
+
+def test_glue_values_parse_numbers_and_strip_quotes():
+    from results import glue_value, notebook_glue
+
+    def output(name, text):
+        return {
+            "output_type": "display_data",
+            "data": {"text/plain": text},
+            "metadata": {"scrapbook": {"name": name, "mime_prefix": ""}},
+        }
+
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "source": "x"},
+            {"cell_type": "code", "outputs": [output("acc", "0.875"), {"output_type": "stream"}]},
+            {"cell_type": "code", "outputs": [output("verdict", "'A beats B'")]},
+        ]
+    }
+    assert notebook_glue(notebook) == {"acc": 0.875, "verdict": "A beats B"}
+    assert glue_value({"data": {"text/plain": "12"}}) == 12.0

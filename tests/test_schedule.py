@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import math
 import os
-import subprocess
 import sys
 import textwrap
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -98,38 +96,14 @@ PAGE = NOTEBOOK_HEADER + textwrap.dedent(
 
 
 @pytest.mark.slow
-def test_a_cold_build_starts_the_longest_committed_page_first(tmp_path):
-    log = tmp_path / "runs.log"
-    for name in ("p1", "p2", "p3"):
-        (tmp_path / f"{name}.md").write_text(PAGE.format(name=name, log=str(log)))
-    (tmp_path / "_toc.yml").write_text(
-        "format: jb-book\nroot: p1\nchapters:\n  - file: p2\n  - file: p3\n"
-    )
-    (tmp_path / "times.json").write_text(json.dumps({"seconds": {"p1": 1, "p2": 5, "p3": 9}}))
-    (tmp_path / "_config.yml").write_text(
-        textwrap.dedent(
-            f"""\
-            title: t
-            execute:
-              execute_notebooks: cache
-            sphinx:
-              local_extensions:
-                parallel_execute: {ROOT / "_ext"}
-              config:
-                dlbook_execution_jobs: 2
-                dlbook_page_times: times.json
-            """
-        )
-    )
-    jb = Path(sys.executable).with_name("jupyter-book")
+def test_a_cold_build_starts_the_longest_committed_page_first(tiny_book):
+    log = tiny_book.root / "runs.log"
+    pages = {name: PAGE.format(name=name, log=str(log)) for name in ("p1", "p2", "p3")}
+    (tiny_book.root / "times.json").write_text(json.dumps({"seconds": {"p1": 1, "p2": 5, "p3": 9}}))
+    config = {"dlbook_execution_jobs": 2, "dlbook_page_times": "times.json"}
+    tiny_book.write(pages, extensions=["parallel_execute"], config=config)
     env = {k: v for k, v in os.environ.items() if not k.endswith("_THREADS")}
-    result = subprocess.run(
-        [str(jb), "build", str(tmp_path), "-W"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
+    result = tiny_book.build(env=env)
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-3000:]
     assert "[parallel] order: p3, p2, p1" in out

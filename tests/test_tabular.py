@@ -132,3 +132,48 @@ def test_fit_binary_classifier_can_monitor_auc():
         fit_binary_classifier(model, train, y_train, val, y_val, monitor="accuracy")
     with pytest.raises(ValueError):
         fit_binary_classifier(model, train, y_train[:10], val, y_val)
+
+
+def test_fit_binary_classifier_takes_the_steps_of_the_classic_loop():
+    # The wrapper is dlbook.train.fit with a loss function: it must take exactly the steps of
+    # the plain loop (same shuffled batches from the seed, AdamW) and record the same scores.
+    import copy
+
+    from sklearn.metrics import roc_auc_score
+
+    torch.manual_seed(0)
+    train, y_train = toy_problem(700, 4)
+    val, y_val = toy_problem(200, 5)
+    model = TinyNet()
+    reference = copy.deepcopy(model)
+    history = fit_binary_classifier(
+        model,
+        train,
+        y_train,
+        val,
+        y_val,
+        epochs=3,
+        batch_size=100,
+        lr=0.05,
+        seed=7,
+        weight_decay=0.1,
+        monitor="val_auc",
+    )
+    optimizer = torch.optim.AdamW(reference.parameters(), lr=0.05, weight_decay=0.1)
+    generator = torch.Generator().manual_seed(7)
+    bce = nn.BCEWithLogitsLoss()
+    aucs, states = [], []
+    for _ in range(3):
+        reference.train()
+        for idx in torch.randperm(700, generator=generator).split(100):
+            loss = bce(reference(*(x[idx] for x in train)).reshape(-1), y_train[idx].float())
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        logits = predict_logits(reference, val)
+        aucs.append(roc_auc_score(y_val.numpy(), logits.numpy()))
+        states.append(copy.deepcopy(reference.state_dict()))
+    assert history["val_auc"] == pytest.approx(aucs, abs=0)
+    best = states[int(np.argmax(aucs))]
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, best[name]), name

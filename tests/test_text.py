@@ -1,7 +1,9 @@
-"""Tests of dlbook.text: tokeniser, vocabulary, padding, batching, LM windows, MLM masking."""
+"""Tests of dlbook.text: tokenisers, vocabularies, padding, multi-hot, batching, LM windows,
+MLM masking."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -9,13 +11,19 @@ from dlbook.text import (
     BOS,
     EOS,
     MASK,
+    OOV_INDEX,
     PAD,
     UNK,
     BucketBatcher,
+    CharVocab,
     Vocab,
+    ascii_words,
+    build_vocabulary,
     mask_tokens,
+    multi_hot,
     pad_sequences,
     random_blocks,
+    texts_to_sequences,
     tokenize,
 )
 
@@ -131,3 +139,98 @@ def test_mask_tokens_statistics_and_specials():
     assert (inputs[chosen] >= 5).sum() + (inputs[chosen] == mask_id).sum() == chosen.sum()
     with pytest.raises(ValueError):
         mask_tokens(ids, mask_id, vocab_size, probability=0.0)
+
+
+def test_ascii_words_lowercases_and_drops_punctuation():
+    tokens = ascii_words("It's a GREAT film -- isn't it?")
+    assert tokens == ["it's", "a", "great", "film", "isn't", "it"]
+    assert ascii_words("") == []
+    with pytest.raises(ValueError, match="str"):
+        ascii_words(3)
+
+
+def test_vocabulary_ranks_by_frequency_then_alphabet_and_reserves_two_indices():
+    texts = ["b a a", "c b a", "d"]
+    vocab = build_vocabulary(texts, max_tokens=10)
+    assert vocab == {"a": 2, "b": 3, "c": 4, "d": 5}
+    # The order of the texts does not matter; ties (c, d) are broken alphabetically.
+    assert build_vocabulary(texts[::-1], max_tokens=10) == vocab
+    # Truncation keeps the most frequent words and never exceeds max_tokens - 1.
+    small = build_vocabulary(texts, max_tokens=4)
+    assert small == {"a": 2, "b": 3}
+    with pytest.raises(ValueError, match="max_tokens"):
+        build_vocabulary(texts, max_tokens=2)
+
+
+def test_texts_to_sequences_maps_unknown_words_to_oov():
+    vocab = {"good": 2, "film": 3}
+    assert texts_to_sequences(["Good film, bad plot"], vocab) == [[2, 3, OOV_INDEX, OOV_INDEX]]
+
+
+def test_multi_hot_matches_a_one_hot_reference():
+    sequences = [[3, 1, 3], [], [0, 4]]
+    got = multi_hot(sequences, num_tokens=5)
+    # Reference: the maximum over one-hot rows of each token (an empty text is all zeros).
+    eye = np.eye(5, dtype="float32")
+    want = np.stack([eye[s].max(axis=0) if s else np.zeros(5, "float32") for s in sequences])
+    np.testing.assert_array_equal(got, want)
+    assert got.dtype == np.float32 and got.shape == (3, 5)
+
+
+def test_multi_hot_rejects_out_of_range_indices():
+    with pytest.raises(ValueError, match="outside"):
+        multi_hot([[5]], num_tokens=5)
+    with pytest.raises(ValueError, match="outside"):
+        multi_hot([[-1]], num_tokens=5)
+    with pytest.raises(ValueError, match="num_tokens"):
+        multi_hot([[0]], num_tokens=0)
+
+
+def test_char_vocab_roundtrip_and_specials():
+    vocab = CharVocab.build(["abc", "cab d"])
+    assert len(vocab) == 3 + 5  # pad, bos, eos + " abcd"
+    assert vocab.pad_id == 0 and vocab.itos[vocab.bos_id] == "<s>"
+    ids = vocab.encode("cab", bos=True, eos=True)
+    assert ids[0] == vocab.bos_id and ids[-1] == vocab.eos_id
+    assert vocab.decode(ids) == "cab"
+    assert vocab.decode(vocab.encode("ab") + [vocab.eos_id] + vocab.encode("cd")) == "ab"
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        vocab.encode("xyz")
+    with pytest.raises(ValueError):
+        CharVocab(["a", "a"])
+
+
+def test_char_vocab_encode_batch_pads_right():
+    vocab = CharVocab.build(["abc"])
+    ids, lengths = vocab.encode_batch(["a", "abc", ""], eos=True)
+    assert ids.shape == (3, 4) and lengths.tolist() == [2, 4, 1]
+    assert ids[0, 2:].tolist() == [vocab.pad_id] * 2
+    assert vocab.decode_batch(ids) == ["a", "abc", ""]
+    with pytest.raises(ValueError):
+        vocab.encode_batch("abc")
+
+
+def test_build_vocabulary_is_the_counting_rule_it_documents():
+    # Reference: count the ascii_words, rank by (-count, word), ids from 2; and the same ranking
+    # as Vocab.build with the two specials.
+    from collections import Counter
+
+    texts = ["The film, the plot!", "A film isn't a plot", "the end", "Zebra zebra zebra the"]
+    counts = Counter(w for text in texts for w in ascii_words(text))
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:5]
+    want = {word: i + 2 for i, (word, _) in enumerate(ranked)}
+    assert build_vocabulary(texts, max_tokens=7) == want
+    vocab = Vocab.build(map(ascii_words, texts), max_size=7, specials=(PAD, UNK))
+    assert texts_to_sequences(texts, want) == [vocab.encode(ascii_words(t)) for t in texts]
+
+
+def test_char_vocab_is_a_vocab():
+    vocab = CharVocab(["x", "y"])
+    assert isinstance(vocab, Vocab)
+    assert vocab.itos == ["<pad>", "<s>", "</s>", "x", "y"]
+    assert (vocab.pad_id, vocab.bos_id, vocab.eos_id) == (0, 1, 2)
+    assert vocab.special_ids == {0, 1, 2}
+    with pytest.raises(KeyError, match="<unk>"):
+        _ = vocab.unk_id
+    with pytest.raises(ValueError, match="single characters"):
+        CharVocab(["xy"])

@@ -1,23 +1,7 @@
 import numpy as np
 import pytest
 
-from dlbook.timeseries import chronological_split, make_windows, naive_forecast, window_anchors
-
-
-def test_chronological_split_covers_range_in_order():
-    blocks = chronological_split(10, (0.6, 0.2, 0.2))
-    assert blocks == [(0, 6), (6, 8), (8, 10)]
-    blocks = chronological_split(8731, (0.6, 0.2, 0.2))
-    assert blocks[0][0] == 0 and blocks[-1][1] == 8731
-    assert all(a[1] == b[0] for a, b in zip(blocks, blocks[1:], strict=False))
-
-
-@pytest.mark.parametrize(
-    "n, fractions", [(0, (1.0,)), (10, (0.5, 0.4)), (10, (1.2, -0.2)), (2, (0.4, 0.3, 0.3))]
-)
-def test_chronological_split_rejects_bad_arguments(n, fractions):
-    with pytest.raises(ValueError):
-        chronological_split(n, fractions)
+from dlbook.timeseries import make_windows, naive_forecast, window_anchors
 
 
 def test_windows_match_a_plain_loop():

@@ -13,6 +13,7 @@ from dlbook.plot import plot_history
 from dlbook.train import (
     History,
     Progress,
+    TensorBatcher,
     evaluate,
     fit,
     noam_rate,
@@ -151,3 +152,59 @@ def test_to_device_walks_containers():
     moved = to_device(batch, "cpu")
     assert isinstance(moved["pair"], tuple) and moved["pair"][1][1] == 3
     assert to_device(batch, None) is batch
+
+
+def test_fit_restores_the_best_record_and_uses_the_validation_loss_fn():
+    torch.manual_seed(0)
+    data = _regression_data()
+    model = nn.Linear(3, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)  # too large: the loss ends up growing
+    states = []
+
+    def val_loss_fn(model, batch):
+        states.append({k: v.clone() for k, v in model.state_dict().items()})
+        loss, _ = _mse(model, batch)
+        return loss, {"neg": -loss}
+
+    history = fit(
+        model,
+        _mse,
+        data,
+        optimizer=opt,
+        epochs=6,
+        val_data=data[:1],
+        val_loss_fn=val_loss_fn,
+        monitor="val_neg",
+        mode="max",
+        progress=False,
+    )
+    assert set(history) == {"loss", "mae", "val_loss", "val_neg"}
+    best = max(range(6), key=lambda k: history["val_neg"][k])
+    assert history.best("val_neg", "max") == (best, history["val_neg"][best])
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, states[best][name])
+    with pytest.raises(KeyError, match="monitor"):
+        fit(model, _mse, data, optimizer=opt, monitor="val_auc", progress=False)
+    with pytest.raises(ValueError, match="mode"):
+        fit(model, _mse, data, optimizer=opt, mode="best", progress=False)
+
+
+def test_tensor_batcher_shuffles_every_pass_from_its_seed():
+    x, y = torch.arange(10), torch.arange(10) * 2
+    batcher = TensorBatcher([x, y], batch_size=4, seed=1)
+    assert len(batcher) == 3
+    first, second = list(batcher), list(batcher)
+    assert [len(b[0]) for b in first] == [4, 4, 2]
+    assert all(torch.equal(b[1], 2 * b[0]) for b in first)  # rows stay aligned
+    assert sorted(torch.cat([b[0] for b in first]).tolist()) == list(range(10))
+    assert not torch.equal(torch.cat([b[0] for b in first]), torch.cat([b[0] for b in second]))
+    again = TensorBatcher([x, y], batch_size=4, seed=1)
+    assert all(torch.equal(a[0], b[0]) for a, b in zip(first, again, strict=True))
+    ordered = TensorBatcher([x], batch_size=4, shuffle=False)
+    assert torch.equal(torch.cat([b[0] for b in ordered]), x)
+    full = list(TensorBatcher([x, y], batch_size=None))
+    assert len(full) == 1 and full[0][0] is x
+    with pytest.raises(ValueError, match="rows"):
+        TensorBatcher([x, y[:3]], batch_size=2)
+    with pytest.raises(ValueError, match="batch_size"):
+        TensorBatcher([x], batch_size=0)

@@ -97,14 +97,15 @@ def notebooks_from_pages(pages: list[Path], folder: Path) -> list[Path]:
     """Write the ready-to-run notebook of each page into ``folder``, as the build would."""
     import nbformat
 
-    from notebooks import page_notebook, read_pins
+    from notebooks import page_notebook, read_floors, read_pins
     from package_cache import PackageIndex
 
     pins = read_pins(ROOT / "requirements.txt")
+    floors = read_floors(ROOT / "pyproject.toml")
     indexes = [PackageIndex("dlbook", ROOT / "src" / "dlbook")]
     written = []
     for page in pages:
-        notebook = page_notebook(page.read_text(), pins, "dlbook", indexes)
+        notebook = page_notebook(page.read_text(), pins, "dlbook", indexes, floors)
         if notebook is None:
             continue
         rel = page.resolve().relative_to(ROOT).with_suffix(".ipynb")

@@ -7,13 +7,14 @@ and tells the reader which library versions and which device produced the page.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.metadata
 import os
 import platform
 import random
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,6 +75,33 @@ def _installed_version(name: str) -> str | None:
     return None
 
 
+def installed_versions(names: Iterable[str]) -> dict[str, str]:
+    """``{name: version}`` of each named package that is installed (the others are left out).
+
+    ``names`` are import or distribution names; ``"tensorflow"`` also finds the
+    ``tensorflow-cpu`` distribution.
+    """
+    versions = {}
+    for name in names:
+        version = _installed_version(name)
+        if version is not None:
+            versions[name] = version
+    return versions
+
+
+def cpu_model() -> str:
+    """The processor's model name (from ``/proc/cpuinfo`` on Linux), or its architecture."""
+    name = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return name
+
+
 def _check_frameworks(frameworks: Iterable[str]) -> tuple[str, ...]:
     names = tuple(frameworks)
     unknown = [name for name in names if name not in FRAMEWORKS]
@@ -83,6 +111,32 @@ def _check_frameworks(frameworks: Iterable[str]) -> tuple[str, ...]:
             "pass a subset of those, for example frameworks=('torch',)"
         )
     return names
+
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence what native code writes to file descriptor 2 inside the block.
+
+    TensorFlow's C++ start-up lines ("oneDNN custom operations are on", absl's "All log messages
+    before absl::InitializeLog()") bypass ``TF_CPP_MIN_LOG_LEVEL`` on some CPUs and land in a
+    notebook's cell output as stderr. Python's own ``sys.stderr`` (warnings, errors) is flushed
+    first and keeps working; only the process-level descriptor is pointed at ``os.devnull``.
+    """
+    try:
+        fd = sys.__stderr__.fileno() if sys.__stderr__ is not None else 2
+        saved = os.dup(fd)
+    except (OSError, ValueError, AttributeError):  # no real descriptor (some embedded runtimes)
+        yield
+        return
+    sys.stderr.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
 
 
 def seed_everything(seed: int = 0, frameworks: Iterable[str] = FRAMEWORKS) -> None:
@@ -98,9 +152,10 @@ def seed_everything(seed: int = 0, frameworks: Iterable[str] = FRAMEWORKS) -> No
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 (chapters draw from the global generator)
     if "tensorflow" in names and _installed_version("tensorflow"):
-        import tensorflow as tf
+        with quiet_native_stderr():
+            import tensorflow as tf
 
-        tf.random.set_seed(seed)
+            tf.random.set_seed(seed)
     if "torch" in names and _installed_version("torch"):
         import torch
 
@@ -122,11 +177,7 @@ def _detect_gpu(frameworks: tuple[str, ...]) -> tuple[bool, str]:
 def environment_report(seed: int = 0, frameworks: Iterable[str] = FRAMEWORKS) -> EnvironmentReport:
     """Describe the running environment: versions of the main libraries and any GPU."""
     names = _check_frameworks(frameworks)
-    versions = {}
-    for name in REPORTED_PACKAGES:
-        version = _installed_version(name)
-        if version is not None:
-            versions[name] = version
+    versions = installed_versions(REPORTED_PACKAGES)
     gpu, device = _detect_gpu(names)
     return EnvironmentReport(
         python=platform.python_version(),

@@ -1,14 +1,16 @@
-"""Collaborative filtering on explicit ratings: baselines, matrix factorisation and helpers.
+"""Collaborative filtering on explicit ratings: the baselines, and training and scoring a model.
 
 A rating data set is three aligned arrays: ``users`` and ``items`` (0-based integer ids) and
 ``ratings`` (floats). Everything here takes and returns those arrays, so the same code serves
 MovieLens and the small synthetic tables of the tests.
 
-* :func:`train_test_split_ratings` and :func:`kfold_indices` split the rows of a rating table;
 * :class:`GlobalMean` and :class:`BiasBaseline` are the baselines every recommender must beat;
-* :class:`dlbook.nn.MatrixFactorization` is the biased dot-product model of Koren et al. (2009);
-* :func:`fit_ratings` trains any such PyTorch model (full batch or mini-batches, Adam) on an
-  explicitly regularised squared error, and :func:`predict_ratings` / :func:`rmse` score it.
+* :func:`fit_ratings` trains a PyTorch rating model such as
+  :class:`dlbook.nn.MatrixFactorization` (full batch or mini-batches, Adam) on an explicitly
+  regularised squared error with :func:`dlbook.train.fit`, and :func:`predict_ratings` returns
+  its predictions on the rating scale.
+
+Rows are split with :mod:`dlbook.splits` and scored with :func:`dlbook.metrics.rmse`.
 """
 
 from __future__ import annotations
@@ -20,91 +22,15 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = [
-    "BiasBaseline",
-    "GlobalMean",
-    "fit_ratings",
-    "kfold_indices",
-    "predict_ratings",
-    "rmse",
-    "train_test_split_ratings",
-]
+from dlbook.metrics import rmse
+from dlbook.train import History, TensorBatcher, fit
+
+__all__ = ["BiasBaseline", "GlobalMean", "fit_ratings", "predict_ratings"]
 
 
 # ------------------------------------------------------------------------------------------
-# Splitting and scoring
+# Baselines
 # ------------------------------------------------------------------------------------------
-
-
-def _check_n(n: int) -> None:
-    if not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"n must be an integer number of ratings >= 2, got {n!r}")
-
-
-def train_test_split_ratings(
-    n: int, test_fraction: float = 0.2, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
-    """Shuffle the row indices ``0..n-1`` and cut them into a training and a test part.
-
-    Parameters
-    ----------
-    n : int
-        Number of ratings (rows).
-    test_fraction : float
-        Share of the rows in the test part, strictly between 0 and 1.
-    seed : int
-        Seed of the permutation: the same seed gives the same split.
-
-    Returns
-    -------
-    train_idx, test_idx : ndarray of int64
-        Disjoint, together covering every row; ``len(test_idx) == round(test_fraction * n)``.
-    """
-    _check_n(n)
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must be strictly between 0 and 1, got {test_fraction}")
-    perm = np.random.default_rng(seed).permutation(n)
-    n_test = min(max(int(round(test_fraction * n)), 1), n - 1)
-    return np.sort(perm[n_test:]), np.sort(perm[:n_test])
-
-
-def kfold_indices(n: int, n_splits: int = 5, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Shuffled k-fold cross-validation over the rows of a rating table.
-
-    Every row is in exactly one test fold; fold sizes differ by at most one.
-
-    Returns
-    -------
-    list of (train_idx, test_idx)
-        ``n_splits`` pairs of sorted int64 index arrays.
-    """
-    _check_n(n)
-    if not isinstance(n_splits, (int, np.integer)) or not 2 <= n_splits <= n:
-        raise ValueError(f"n_splits must be an integer between 2 and n={n}, got {n_splits!r}")
-    perm = np.random.default_rng(seed).permutation(n)
-    folds = np.array_split(perm, n_splits)
-    out = []
-    for k, test in enumerate(folds):
-        train = np.concatenate([f for j, f in enumerate(folds) if j != k])
-        out.append((np.sort(train), np.sort(test)))
-    return out
-
-
-def rmse(predictions, targets) -> float:
-    r"""Root-mean-square error, :math:`\sqrt{\tfrac1n \sum_k (\hat r_k - r_k)^2}`, as a float."""
-    p = np.asarray(
-        predictions.detach().cpu() if isinstance(predictions, torch.Tensor) else predictions,
-        dtype=np.float64,
-    )
-    t = np.asarray(
-        targets.detach().cpu() if isinstance(targets, torch.Tensor) else targets,
-        dtype=np.float64,
-    )
-    if p.shape != t.shape:
-        raise ValueError(f"predictions {p.shape} and targets {t.shape} must have the same shape")
-    if p.size == 0:
-        raise ValueError("rmse of an empty array is undefined")
-    return float(np.sqrt(np.mean((p - t) ** 2)))
 
 
 def _as_index(a, name: str, size: int) -> np.ndarray:
@@ -114,11 +40,6 @@ def _as_index(a, name: str, size: int) -> np.ndarray:
     if arr.size and (arr.min() < 0 or arr.max() >= size):
         raise ValueError(f"{name} must lie in [0, {size}), got ids from {arr.min()} to {arr.max()}")
     return arr.astype(np.int64)
-
-
-# ------------------------------------------------------------------------------------------
-# Baselines
-# ------------------------------------------------------------------------------------------
 
 
 class GlobalMean:
@@ -262,7 +183,8 @@ def fit_ratings(
     validation: Sequence | None = None,
     seed: int = 0,
     clip: tuple[float, float] | None = (1.0, 5.0),
-) -> dict[str, list[float]]:
+    progress: bool = False,
+) -> History:
     r"""Train a rating model with Adam on the mean squared error plus its L2 penalty.
 
     The objective over the :math:`N` training ratings is
@@ -277,7 +199,7 @@ def fit_ratings(
     ``batch_size=None`` every step uses all ratings (full-batch training: one step per
     epoch, deterministic); otherwise each epoch visits shuffled mini-batches and each batch's
     mean squared error is paired with the full :math:`\Omega / N`, an unbiased estimate of
-    :math:`J`.
+    :math:`J`. The loop is :func:`dlbook.train.fit`.
 
     Parameters
     ----------
@@ -297,13 +219,16 @@ def fit_ratings(
         Seed of the mini-batch order.
     clip : (low, high) or None
         Rating scale for the validation predictions.
+    progress : bool, default False
+        Show :func:`dlbook.train.fit`'s progress line.
 
     Returns
     -------
-    dict of lists
-        ``"loss"`` (the objective :math:`J` seen during the epoch), ``"rmse"`` (training RMSE
-        of the epoch's predictions, before the update) and, with ``validation``,
-        ``"val_rmse"``: one value per epoch, ready for :func:`dlbook.plot.curves.plot_history`.
+    dlbook.train.History
+        ``"loss"`` (the objective :math:`J` seen during the epoch, averaged over its batches),
+        ``"rmse"`` (training RMSE of the epoch's predictions, before the update) and, with
+        ``validation``, ``"val_rmse"``: one value per epoch, ready for
+        :func:`dlbook.plot.curves.plot_history`.
     """
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
@@ -319,32 +244,28 @@ def fit_ratings(
         raise ValueError("users, items and ratings must be non-empty 1-D arrays of equal length")
     n = len(r)
     penalty = getattr(model, "penalty", None)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
-    history: dict[str, list[float]] = {"loss": [], "rmse": []}
-    if validation is not None:
-        history["val_rmse"] = []
-    for _ in range(epochs):
-        model.train()
-        if batch_size is None:
-            batches = [(u, i, r)]  # full batch: no copying
-        else:
-            order = torch.randperm(n, generator=generator).to(device)
-            batches = [(u[b], i[b], r[b]) for b in order.split(batch_size)]
-        total_loss, total_sq = 0.0, 0.0
-        for bu, bi, br in batches:
-            optimizer.zero_grad()
-            err = model(bu, bi) - br  # (batch,)
-            sq = err.pow(2).mean()
-            loss = sq + penalty() / n if penalty is not None else sq
-            loss.backward()
-            optimizer.step()
-            total_loss += loss.item() * len(br)
-            total_sq += sq.item() * len(br)
-        history["loss"].append(total_loss / n)
-        history["rmse"].append(math.sqrt(total_sq / n))
-        if validation is not None:
-            vu, vi, vr = validation
-            history["val_rmse"].append(rmse(predict_ratings(model, vu, vi, clip=clip), vr))
-    model.eval()
+
+    def loss_fn(model, batch):
+        bu, bi, br = batch
+        sq = (model(bu, bi) - br).pow(2).mean()  # mean squared error of the batch
+        loss = sq + penalty() / n if penalty is not None else sq
+        return loss, {"mse": sq}
+
+    def val_loss_fn(model, batch):
+        vu, vi, vr = batch
+        value = rmse(predict_ratings(model, vu, vi, clip=clip), vr)
+        return torch.tensor(value**2), {"rmse": value}
+
+    history = fit(
+        model,
+        loss_fn,
+        TensorBatcher([u, i, r], batch_size, seed=seed),
+        optimizer=torch.optim.Adam(model.parameters(), lr=lr),
+        epochs=epochs,
+        val_data=None if validation is None else [tuple(validation)],
+        val_loss_fn=val_loss_fn,
+        progress=progress,
+    )
+    history["rmse"] = [math.sqrt(v) for v in history.pop("mse")]
+    history.pop("val_loss", None)  # the square of val_rmse
     return history

@@ -79,7 +79,7 @@ class McNemarResult:
         """The verdict in one sentence, e.g. for ``glue(..., display=False)``."""
         counts = (
             f"{name_a} alone is right on {self.only_a} test examples, {name_b} alone on "
-            f"{self.only_b}; McNemar's exact test gives p = {_format_p(self.p_value)}"
+            f"{self.only_b}; McNemar's exact test gives p {_format_p(self.p_value)}"
         )
         if not self.significant(alpha):
             return (
@@ -94,7 +94,8 @@ class McNemarResult:
 
 
 def _format_p(p: float) -> str:
-    return f"{p:.2g}" if p >= 1e-4 else "< 0.0001"
+    """``"= 0.032"`` or ``"< 0.0001"``: the relation and the value, for 'p {...}'."""
+    return f"= {p:.2g}" if p >= 1e-4 else "< 0.0001"
 
 
 def mcnemar_exact(correct_a: Sequence[bool], correct_b: Sequence[bool]) -> McNemarResult:

@@ -1,22 +1,24 @@
-"""Plumbing for neural networks on tables: category codes, one-hot batches and a training loop.
+"""Plumbing for neural networks on tables: category codes, one-hot batches and training.
 
 A table with categorical columns reaches a network as integer codes, one column per variable.
 :class:`CategoryEncoder` learns the codes on the training rows (``0`` is kept for categories it
 never saw, or saw too rarely), :func:`one_hot_sparse` turns a batch of codes into the sparse
 one-hot matrix a plain dense network would read, :func:`default_embedding_dim` proposes an
 embedding size per variable, and :func:`fit_binary_classifier` trains any
-``model(*inputs) -> logits`` with early stopping on a validation set.
+``model(*inputs) -> logits`` with :func:`dlbook.train.fit`, keeping its best epoch on a
+validation set.
 """
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Sequence
 
 import numpy as np
 import torch
 from torch import nn
+
+from dlbook.train import History, TensorBatcher, fit
 
 __all__ = [
     "CategoryEncoder",
@@ -159,14 +161,16 @@ def fit_binary_classifier(
     weight_decay: float = 0.0,
     monitor: str = "val_loss",
     seed: int = 0,
-) -> dict[str, list[float]]:
+    progress: bool = False,
+) -> History:
     r"""Train ``model(*inputs) -> logits`` on binary labels, keeping the best validation epoch.
 
     Minimises the mean binary cross-entropy
     :math:`-\frac1N\sum_k [y_k \log \sigma(z_k) + (1-y_k)\log(1-\sigma(z_k))]` with AdamW over
-    shuffled mini-batches. After each epoch the validation loss and ROC AUC are recorded; at
-    the end the weights of the best epoch by ``monitor`` are restored (early stopping without
-    the stopping: every epoch runs, so the curves show what came after the best one).
+    shuffled mini-batches, with :func:`dlbook.train.fit`. After each epoch the validation loss
+    and ROC AUC are recorded; at the end the weights of the best epoch by ``monitor`` are
+    restored (early stopping without the stopping: every epoch runs, so the curves show what
+    came after the best one).
 
     Parameters
     ----------
@@ -182,12 +186,14 @@ def fit_binary_classifier(
         Which validation score picks the epoch to keep (lowest loss or highest AUC).
     seed : int
         Fixes the order of the mini-batches.
+    progress : bool, default False
+        Show :func:`dlbook.train.fit`'s progress line.
 
     Returns
     -------
-    dict of lists
-        ``"loss"`` (mean training loss during the epoch), ``"val_loss"`` and ``"val_auc"``, one
-        value per epoch. The restored epoch is the best one of ``history[monitor]``.
+    dlbook.train.History
+        ``"loss"`` (mean training loss of the epoch's batches), ``"val_loss"`` and ``"val_auc"``,
+        one value per epoch. The restored epoch is the best one of ``history[monitor]``.
     """
     from sklearn.metrics import roc_auc_score
 
@@ -195,35 +201,31 @@ def fit_binary_classifier(
         raise ValueError("epochs and batch_size must be positive")
     if monitor not in ("val_loss", "val_auc"):
         raise ValueError(f"monitor must be 'val_loss' or 'val_auc', got {monitor!r}")
-    sign = 1.0 if monitor == "val_loss" else -1.0  # minimise sign * score
     n = len(y_train)
     if any(len(x) != n for x in train) or any(len(x) != len(y_val) for x in validation):
         raise ValueError("every input must have one row per label")
-    y_train = y_train.float().reshape(-1)
-    y_val_f = y_val.float().reshape(-1)
-    loss_fn = nn.BCEWithLogitsLoss()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    generator = torch.Generator().manual_seed(seed)
-    history: dict[str, list[float]] = {"loss": [], "val_loss": [], "val_auc": []}
-    best, best_state = math.inf, None
-    for _ in range(epochs):
-        model.train()
-        order = torch.randperm(n, generator=generator)
-        total = 0.0
-        for idx in order.split(batch_size):
-            optimizer.zero_grad()
-            logits = model(*(x[idx] for x in train)).reshape(-1)  # (batch,)
-            loss = loss_fn(logits, y_train[idx])
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(idx)
-        val_logits = predict_logits(model, validation)
-        val_loss = loss_fn(val_logits, y_val_f).item()
-        history["loss"].append(total / n)
-        history["val_loss"].append(val_loss)
-        history["val_auc"].append(float(roc_auc_score(y_val_f.numpy(), val_logits.numpy())))
-        if sign * history[monitor][-1] < best:
-            best, best_state = sign * history[monitor][-1], copy.deepcopy(model.state_dict())
-    model.load_state_dict(best_state)
-    model.eval()
-    return history
+    bce = nn.BCEWithLogitsLoss()
+
+    def loss_fn(model, batch):
+        *inputs, y = batch
+        return bce(model(*inputs).reshape(-1), y)  # logits: (batch,)
+
+    def val_loss_fn(model, batch):
+        *inputs, y = batch  # the whole validation set: the AUC ranks all of it at once
+        logits = predict_logits(model, inputs)
+        auc = float(roc_auc_score(y.numpy(), logits.numpy()))
+        return bce(logits, y), {"auc": auc}
+
+    batches = TensorBatcher([*train, y_train.float().reshape(-1)], batch_size, seed=seed)
+    return fit(
+        model,
+        loss_fn,
+        batches,
+        optimizer=torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay),
+        epochs=epochs,
+        val_data=[(*validation, y_val.float().reshape(-1))],
+        val_loss_fn=val_loss_fn,
+        monitor=monitor,
+        mode="min" if monitor == "val_loss" else "max",
+        progress=progress,
+    )

@@ -1,51 +1,15 @@
-"""Time-series forecasting helpers: chronological splits, sliding windows and naive baselines.
+"""Time-series forecasting helpers: sliding windows and naive baselines.
 
 A forecasting problem asks: given the readings up to time :math:`t`, what will a target be at
 time :math:`t + h`? Every function here is phrased in terms of the *anchor* :math:`t`, the last
 time step a model is allowed to see. Keeping the anchor explicit makes two mistakes hard to
 make: letting a window peek past its split boundary, and comparing a model with a baseline on
-different samples.
+different samples. Series are split in time with :func:`dlbook.splits.chronological_split`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
-
-
-def chronological_split(
-    n: int, fractions: Sequence[float] = (0.6, 0.2, 0.2)
-) -> list[tuple[int, int]]:
-    """Cut ``range(n)`` into consecutive ``(start, end)`` blocks, oldest first.
-
-    Time series are split by time, never shuffled: the model is trained on the past and judged
-    on a future it has not seen, which is how it will be used.
-
-    Parameters
-    ----------
-    n : int
-        Number of time steps.
-    fractions : sequence of float
-        Positive shares of the blocks (train, validation, test, ...); they must sum to 1.
-
-    Returns
-    -------
-    list of (int, int)
-        Half-open boundaries; the blocks are contiguous and together cover ``range(n)``.
-    """
-    if n <= 0:
-        raise ValueError(f"n must be positive, got {n}")
-    shares = np.asarray(fractions, dtype=float)
-    if shares.ndim != 1 or len(shares) == 0 or np.any(shares <= 0):
-        raise ValueError(f"fractions must be positive numbers, got {fractions!r}")
-    if not np.isclose(shares.sum(), 1.0):
-        raise ValueError(f"fractions must sum to 1, got {shares.sum():.4f}")
-    bounds = np.rint(np.concatenate([[0.0], np.cumsum(shares)]) * n).astype(int)
-    bounds[-1] = n
-    if np.any(np.diff(bounds) == 0):
-        raise ValueError(f"n={n} is too small to give every block of {fractions!r} a time step")
-    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def window_anchors(

@@ -1,9 +1,14 @@
-r"""A small training loop for PyTorch models, with a compact progress line and a history.
+r"""The training loop for PyTorch models, with a compact progress line and a history.
 
-:func:`fit` runs the usual steps (forward, loss, backward, optional gradient clipping, optimiser
-and scheduler step) and returns a :class:`History`, a dict of lists that
-:func:`dlbook.plot.curves.plot_history` draws. Progress is one line, updated in place in a notebook,
-instead of a wall of logs.
+:func:`fit` is the book's one loop: it runs the usual steps (forward, loss, backward, optional
+gradient clipping, optimiser and scheduler step) and returns a :class:`History`, a dict of lists
+that :func:`dlbook.plot.curves.plot_history` draws. What differs from task to task is the loss
+function ``loss_fn(model, batch)`` and the batches; the task-level helpers
+(:func:`dlbook.seq2seq.fit_pairs`, :func:`dlbook.tabular.fit_binary_classifier`,
+:func:`dlbook.recsys.fit_ratings`) only build those and call :func:`fit`. Progress is one line,
+updated in place in a notebook, instead of a wall of logs.
+
+:class:`TensorBatcher` serves shuffled mini-batches of aligned tensors (rows of a table).
 
 :func:`warmup_schedule` builds the learning-rate schedules the transformer pages use: a linear
 warm-up followed by inverse-square-root decay (the paper's schedule), cosine decay (GPT), linear
@@ -12,10 +17,11 @@ decay or a constant rate.
 
 from __future__ import annotations
 
+import copy
 import math
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import torch
 from torch import nn
@@ -23,6 +29,7 @@ from torch import nn
 __all__ = [
     "History",
     "Progress",
+    "TensorBatcher",
     "evaluate",
     "fit",
     "noam_rate",
@@ -214,6 +221,67 @@ class Progress:
             print(self._line(step, metrics))
 
 
+# ----------------------------------------------------------------------------- batches
+
+
+class TensorBatcher:
+    """Mini-batches of rows of aligned tensors, reshuffled on every pass.
+
+    Each pass draws a permutation of the rows from the batcher's own generator (so a run is
+    repeatable from ``seed``) and yields, for each slice of ``batch_size`` indices, the tuple
+    ``tuple(t[idx] for t in tensors)``. With ``batch_size=None`` every pass yields the
+    tensors themselves, unshuffled: one full batch.
+
+    Parameters
+    ----------
+    tensors : sequence of torch.Tensor
+        Tensors with the rows in their first dimension, all of the same length.
+    batch_size : int or None
+        Rows per batch (the last batch of a pass may be smaller); ``None`` for one full batch.
+    shuffle : bool, default True
+        Permute the rows on each pass (``False``: in order).
+    seed : int, default 0
+        Seed of the batcher's generator.
+    """
+
+    def __init__(
+        self,
+        tensors: Sequence[torch.Tensor],
+        batch_size: int | None,
+        shuffle: bool = True,
+        seed: int = 0,
+    ):
+        self.tensors = tuple(tensors)
+        if not self.tensors:
+            raise ValueError("TensorBatcher needs at least one tensor")
+        self.n = len(self.tensors[0])
+        if any(len(t) != self.n for t in self.tensors):
+            raise ValueError(f"all tensors need {self.n} rows, got {[len(t) for t in tensors]}")
+        if batch_size is not None and (
+            isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+        ):
+            raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __len__(self) -> int:
+        if self.batch_size is None:
+            return 1
+        return -(-self.n // self.batch_size)
+
+    def __iter__(self):
+        if self.batch_size is None:
+            yield self.tensors
+            return
+        if self.shuffle:
+            order = torch.randperm(self.n, generator=self.generator)
+        else:
+            order = torch.arange(self.n)
+        for idx in order.split(self.batch_size):
+            yield tuple(t[idx.to(t.device)] for t in self.tensors)
+
+
 # ----------------------------------------------------------------------------- loop
 
 
@@ -300,38 +368,49 @@ def fit(
     device: torch.device | str | None = None,
     progress: bool = True,
     history: History | None = None,
+    val_loss_fn: LossFn | None = None,
+    monitor: str | None = None,
+    mode: str = "min",
 ) -> History:
     """Train ``model`` and return its :class:`History`.
 
     Parameters
     ----------
-    model:
+    model : torch.nn.Module
         The module to train (put in train mode for the steps, eval mode for validation).
-    loss_fn:
+    loss_fn : callable
         ``loss_fn(model, batch)`` returns a scalar loss tensor, or ``(loss, metrics)`` with
         a dict of extra numbers (such as ``{"accuracy": 0.9}``) to average and record.
-    train_data:
+    train_data : iterable
         An iterable of batches, iterated once per epoch (a ``DataLoader``, a
         :class:`dlbook.text.BucketBatcher`, a list); or an endless iterator with ``max_steps``.
-    optimizer, scheduler:
+    optimizer, scheduler : torch.optim.Optimizer, LRScheduler or None (default)
         The scheduler (if any) is stepped after every optimiser step.
-    epochs, max_steps:
+    epochs, max_steps : int, default 1 and None
         Train for ``epochs`` passes, or stop earlier after ``max_steps`` optimiser steps.
-    val_data:
+    val_data : iterable, callable or None, default None
         Batches for validation (or a function returning them, called at each record); its
         metrics are recorded with a ``val_`` prefix.
-    eval_every:
+    eval_every : int or None, default None
         Record every ``eval_every`` steps instead of once per epoch.
-    eval_batches:
+    eval_batches : int or None, default None
         Use at most this many validation batches per record.
-    clip_grad_norm:
+    clip_grad_norm : float or None, default None
         Clip the global gradient norm to this value.
-    device:
+    device : torch.device, str or None, default None
         Move every batch there (the model must already be there).
-    progress:
+    progress : bool, default True
         Show the compact progress line.
-    history:
+    history : History or None, default None
         Continue an existing history instead of starting a new one.
+    val_loss_fn : callable or None, default None
+        The loss (and metrics) for validation, called like ``loss_fn`` in eval mode without
+        gradients (default: ``loss_fn``); for metrics that need the whole validation set at
+        once, such as a ROC AUC, pass that set as one batch.
+    monitor, mode : str or None (default), and "min" (default) or "max"
+        Keep a copy of the weights at the record with the best value of ``monitor`` (such as
+        ``"val_loss"``; ``mode`` ``"min"`` or ``"max"``; the first of equal values) and load
+        it back at the end: every epoch still runs, so the curves show what came after.
 
     Each record holds the mean training loss (and metrics) over the steps since the last
     record, and the validation metrics at that moment.
@@ -342,6 +421,9 @@ def fit(
         raise ValueError(f"max_steps must be >= 1, got {max_steps}")
     if eval_every is not None and eval_every < 1:
         raise ValueError(f"eval_every must be >= 1, got {eval_every}")
+    if mode not in ("min", "max"):
+        raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+    val_loss_fn = loss_fn if val_loss_fn is None else val_loss_fn
     history = History() if history is None else history
     step = history.steps[-1] if history.steps else 0
     first_step = step
@@ -353,18 +435,27 @@ def fit(
     bar = Progress(total, enabled=progress)
     start = time.perf_counter() - (history.seconds[-1] if history.seconds else 0.0)
     running = _Mean()
+    sign = 1.0 if mode == "min" else -1.0  # the best record has the lowest sign * value
+    best = {"score": math.inf, "state": None}
 
     def record() -> None:
         values = {k: v for k, v in running.means().items()}
         if val_data is not None:
             data = val_data() if callable(val_data) else val_data
-            val = evaluate(model, loss_fn, data, device, eval_batches)
+            val = evaluate(model, val_loss_fn, data, device, eval_batches)
             values.update({f"val_{k}": v for k, v in val.items()})
         history.log(**values)
         history.steps.append(step)
         history.lr.append(optimizer.param_groups[0]["lr"])
         history.seconds.append(time.perf_counter() - start)
         running.__init__()
+        if monitor is not None:
+            if monitor not in values:
+                names = sorted(values)
+                raise KeyError(f"monitor={monitor!r} is not recorded; a record has {names}")
+            if sign * values[monitor] < best["score"]:
+                best["score"] = sign * values[monitor]
+                best["state"] = copy.deepcopy(model.state_dict())
 
     def finished() -> bool:
         return max_steps is not None and step - first_step >= max_steps
@@ -399,6 +490,8 @@ def fit(
             break
     if running.count and eval_every is not None:
         record()  # the steps after the last full eval_every stretch
+    if best["state"] is not None:
+        model.load_state_dict(best["state"])
     model.eval()
     bar.close(step, history.last())
     return history

@@ -3,7 +3,8 @@
 Every loader returns ready-to-use NumPy arrays, pandas data frames or small dataclasses with
 the dataset's canonical split. Files are looked up in the cache (``DLBOOK_DATA_DIR``), then a
 mirror folder (``DLBOOK_DATA_MIRROR``), then downloaded; every file is checked against the
-SHA-256 recorded in :mod:`dlbook.data.registry` before it is used.
+SHA-256 recorded in the catalogue (:mod:`dlbook.data.catalogue`, registered through
+:mod:`dlbook.data.registry`) before it is used.
 
 Importing this package is cheap: pandas, torch and networkx are imported inside the loaders
 that need them.
@@ -12,6 +13,7 @@ that need them.
 >>> (x_train, y_train), (x_test, y_test) = load_mnist()  # doctest: +SKIP
 """
 
+from dlbook.data import catalogue  # noqa: F401 (registers the book's datasets)
 from dlbook.data._unpickle import RestrictedUnpickler, restricted_load, restricted_loads
 from dlbook.data.bundled import DIABETES_FEATURES, KARATE_CLUBS, load_diabetes, load_karate_club
 from dlbook.data.dates import DATE_FORMATS, DATE_LANGUAGES, make_dates
@@ -33,7 +35,7 @@ from dlbook.data.fetch import (
 )
 from dlbook.data.mnist import FASHION_MNIST_CLASSES, load_fashion_mnist, load_mnist
 from dlbook.data.movielens import MovieLens, load_movielens_100k
-from dlbook.data.nycflights import load_nyc_flights, load_nyc_weather, time_split
+from dlbook.data.nycflights import load_nyc_flights, load_nyc_weather
 from dlbook.data.planetoid import PlanetoidGraph, load_planetoid
 from dlbook.data.registry import (
     DataFile,
@@ -100,6 +102,5 @@ __all__ = [
     "restricted_load",
     "restricted_loads",
     "sha256_file",
-    "time_split",
     "unregister",
 ]

@@ -266,7 +266,7 @@ def _fetch_one(ds: Dataset, rec: DataFile, sources: tuple[str, ...], progress) -
             tried.append(f"installed: {rec.installed[0]} is not installed or lacks the file")
         else:
             actual = sha256_file(path)
-            if actual == rec.sha256:
+            if actual == rec.sha256 or actual in rec.installed_sha256:
                 return _found(path, errors)
             refused(_checksum(ds, rec, actual, "installed", str(path)))
 

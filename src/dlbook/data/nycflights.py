@@ -7,7 +7,6 @@ the ``year``, ``month``, ``day`` and ``hour`` columns mean.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from dlbook.data.fetch import fetch
@@ -76,35 +75,3 @@ def load_nyc_weather(origin: str | None = None) -> pd.DataFrame:
         frame = frame[frame["origin"] == origin]
     frame = frame.sort_values(["time_hour", "origin"], kind="stable")
     return frame.reset_index(drop=True)
-
-
-def time_split(
-    df: pd.DataFrame, column: str, fractions: Sequence[float] = (0.5, 0.25, 0.25)
-) -> tuple[pd.DataFrame, ...]:
-    """Split a data frame into consecutive time periods (no shuffling, no leakage).
-
-    Rows are sorted by ``column`` and cut into consecutive blocks whose sizes follow
-    ``fractions`` (which must sum to 1). Rows with equal timestamps never straddle a cut: a cut
-    moves forward to the next distinct time.
-
-    Returns
-    -------
-    tuple of pandas.DataFrame
-        One frame per fraction, in time order, each with its original index.
-    """
-    import numpy as np
-
-    fractions = [float(f) for f in fractions]
-    if any(f < 0 for f in fractions) or not np.isclose(sum(fractions), 1.0):
-        raise ValueError("fractions must be non-negative and sum to 1")
-    ordered = df.sort_values(column, kind="stable")
-    times = ordered[column].to_numpy()
-    n = len(ordered)
-    cuts = [0]
-    for edge in np.cumsum(fractions)[:-1]:
-        cut = max(int(round(edge * n)), cuts[-1])
-        while 0 < cut < n and times[cut] == times[cut - 1]:
-            cut += 1
-        cuts.append(cut)
-    cuts.append(n)
-    return tuple(ordered.iloc[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True))

@@ -76,13 +76,13 @@ def padding_mask(
 
     Parameters
     ----------
-    lengths_or_bool:
+    lengths_or_bool : tensor or list of int
         Either the true lengths, an integer tensor or list of shape ``(B,)``, or a boolean
         tensor of shape ``(B, S)`` that is already ``True`` at real tokens.
-    max_len:
+    max_len : int or None, default None
         ``S``, the padded length, when lengths are given (default: the longest length).
         Ignored, and must agree if given, for a boolean input.
-    device:
+    device : torch.device, str or None, default None
         Device of the result when it is built from lengths (default: that of the lengths).
     """
     x = torch.as_tensor(lengths_or_bool)
@@ -163,24 +163,24 @@ def scaled_dot_product_attention(
 
     Parameters
     ----------
-    query:
+    query : torch.Tensor
         ``(..., L, d)``.
-    key:
+    key : torch.Tensor
         ``(..., S, d)``.
-    value:
+    value : torch.Tensor
         ``(..., S, d_v)``.
-    mask:
+    mask : torch.Tensor or None, default None
         Optional boolean tensor broadcastable to ``(..., L, S)``; ``True`` = may attend.
-    dropout_p:
+    dropout_p : float, default 0.0
         Dropout probability on the attention weights, applied only when ``training``.
-    training:
+    training : bool, default False
         Whether to apply dropout.
 
     Returns
     -------
-    output:
+    output : torch.Tensor
         ``(..., L, d_v)``.
-    weights:
+    weights : torch.Tensor
         ``(..., L, S)``, the attention distribution before dropout: each unmasked row sums
         to one.
     """
@@ -226,13 +226,13 @@ class MultiHeadAttention(nn.Module):
 
     Parameters
     ----------
-    d_model:
+    d_model : int
         Feature size of queries, keys, values and output.
-    num_heads:
+    num_heads : int
         Number of heads :math:`h`; must divide ``d_model``.
-    dropout:
+    dropout : float, default 0.0
         Dropout probability on the attention weights during training.
-    bias:
+    bias : bool, default True
         Whether the four projections have biases.
     """
 
@@ -327,11 +327,11 @@ class AdditiveAttention(nn.Module):
 
     Parameters
     ----------
-    query_dim:
+    query_dim : int
         Feature size of the queries (the decoder state).
-    key_dim:
+    key_dim : int
         Feature size of the keys (the encoder states).
-    hidden_dim:
+    hidden_dim : int or None, default None
         Size of the scoring network's hidden layer (default: ``key_dim``).
     """
 
@@ -407,9 +407,9 @@ class MultiplicativeAttention(nn.Module):
 
     Parameters
     ----------
-    query_dim, key_dim:
+    query_dim, key_dim : int
         Feature sizes of queries and keys.
-    method:
+    method : {"general", "dot"}, default "general"
         ``"dot"`` or ``"general"``.
     """
 

@@ -67,8 +67,8 @@ class Seq2SeqConfig:
     luong_method : {"general", "dot"}, default "general"
         Luong's score (``attention="luong"`` only); ``"dot"`` needs
         ``decoder_hidden_dim`` equal to the encoder's output size.
-    pad_id, sos_id, eos_id : int, default 0, 1, 2
-        Padding, start and end ids (those of :class:`dlbook.seq2seq.CharVocab`).
+    pad_id, bos_id, eos_id : int, default 0, 1, 2
+        Padding, start and end ids (those of :class:`dlbook.text.CharVocab`).
     """
 
     src_vocab_size: int
@@ -81,7 +81,7 @@ class Seq2SeqConfig:
     attention_dim: int = 64
     luong_method: str = "general"
     pad_id: int = 0
-    sos_id: int = 1
+    bos_id: int = 1
     eos_id: int = 2
 
     def __post_init__(self) -> None:
@@ -106,6 +106,19 @@ class GRUEncoder(nn.Module):
     Padding is skipped (packed sequences), so the final states are those after the last real
     character. Returns every state ``(B, S, output_dim)`` (what attention looks at) and the
     final states concatenated, ``(B, output_dim)`` (the whole sentence in one vector).
+
+    Parameters
+    ----------
+    vocab_size : int
+        Number of source token ids.
+    embed_dim : int, default 32
+        Size of the token embeddings.
+    hidden_dim : int, default 64
+        GRU state size per direction; ``output_dim`` is twice that when bidirectional.
+    bidirectional : bool, default True
+        Read the source in both directions.
+    pad_id : int, default 0
+        Padding id (its embedding stays zero).
     """
 
     def __init__(
@@ -136,7 +149,14 @@ class GRUEncoder(nn.Module):
 
 
 class _StepDecoder(nn.Module):
-    """Teacher forcing for decoders that must run step by step (attention needs the state)."""
+    """What the decoders share: the target embedding and the bridge from the encoder's summary
+    to the first state (created first, in this order), and teacher forcing step by step
+    (attention needs the state)."""
+
+    def __init__(self, vocab_size: int, enc_dim: int, embed_dim: int, hidden_dim: int, pad_id: int):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=pad_id)
+        self.bridge = nn.Linear(enc_dim, hidden_dim)
 
     def init_state(self, enc_out: torch.Tensor, enc_hidden: torch.Tensor) -> torch.Tensor:
         return torch.tanh(self.bridge(enc_hidden))  # (B, H)
@@ -168,6 +188,19 @@ class GRUDecoder(_StepDecoder):
         s_0 = \tanh(W_b c), \qquad
         s_t = \operatorname{GRU}([E y_{t-1}; c], s_{t-1}), \qquad
         p(y_t \mid y_{<t}, x) = \operatorname{softmax}(W_o [s_t; c] + b_o)
+
+    Parameters
+    ----------
+    vocab_size : int
+        Number of target token ids :math:`V`.
+    enc_dim : int
+        Size :math:`D` of the encoder's states (``GRUEncoder.output_dim``).
+    embed_dim : int, default 32
+        Size of the target embeddings.
+    hidden_dim : int, default 128
+        Size :math:`H` of the decoder's state.
+    pad_id : int, default 0
+        Padding id (its embedding stays zero).
     """
 
     def __init__(
@@ -178,9 +211,7 @@ class GRUDecoder(_StepDecoder):
         hidden_dim: int = 128,
         pad_id: int = 0,
     ):
-        super().__init__()
-        self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=pad_id)
-        self.bridge = nn.Linear(enc_dim, hidden_dim)
+        super().__init__(vocab_size, enc_dim, embed_dim, hidden_dim, pad_id)
         self.gru = nn.GRU(embed_dim + enc_dim, hidden_dim, batch_first=True)
         self.out = nn.Linear(hidden_dim + enc_dim, vocab_size)
 
@@ -209,6 +240,21 @@ class BahdanauDecoder(_StepDecoder):
             \alpha_{tj} = \operatorname{softmax}_j\big(v^\top \tanh(W_q s_{t-1} + W_k h_j)\big)\\
         s_t &= \operatorname{GRU}([E y_{t-1}; c_t], s_{t-1}) \\
         p(y_t \mid y_{<t}, x) &= \operatorname{softmax}(W_o [s_t; c_t] + b_o)
+
+    Parameters
+    ----------
+    vocab_size : int
+        Number of target token ids :math:`V`.
+    enc_dim : int
+        Size :math:`D` of the encoder's states (``GRUEncoder.output_dim``).
+    embed_dim : int, default 32
+        Size of the target embeddings.
+    hidden_dim : int, default 128
+        Size :math:`H` of the decoder's state.
+    attention_dim : int, default 64
+        Hidden size of the additive score (:class:`~dlbook.nn.attention.AdditiveAttention`).
+    pad_id : int, default 0
+        Padding id (its embedding stays zero).
     """
 
     def __init__(
@@ -220,9 +266,7 @@ class BahdanauDecoder(_StepDecoder):
         attention_dim: int = 64,
         pad_id: int = 0,
     ):
-        super().__init__()
-        self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=pad_id)
-        self.bridge = nn.Linear(enc_dim, hidden_dim)
+        super().__init__(vocab_size, enc_dim, embed_dim, hidden_dim, pad_id)
         self.attention = AdditiveAttention(hidden_dim, enc_dim, attention_dim)
         self.cell = nn.GRUCell(embed_dim + enc_dim, hidden_dim)
         self.out = nn.Linear(hidden_dim + enc_dim, vocab_size)
@@ -255,6 +299,21 @@ class LuongDecoder(_StepDecoder):
 
     ``method="dot"`` needs ``enc_dim == hidden_dim``. (Luong et al.'s *input feeding*, which
     also gives :math:`\tilde{s}_{t-1}` to the GRU, is left out.)
+
+    Parameters
+    ----------
+    vocab_size : int
+        Number of target token ids :math:`V`.
+    enc_dim : int
+        Size :math:`D` of the encoder's states (``GRUEncoder.output_dim``).
+    embed_dim : int, default 32
+        Size of the target embeddings.
+    hidden_dim : int, default 128
+        Size :math:`H` of the decoder's state.
+    method : {"general", "dot"}, default "general"
+        The score (:class:`~dlbook.nn.attention.MultiplicativeAttention`).
+    pad_id : int, default 0
+        Padding id (its embedding stays zero).
     """
 
     def __init__(
@@ -266,9 +325,7 @@ class LuongDecoder(_StepDecoder):
         method: str = "general",
         pad_id: int = 0,
     ):
-        super().__init__()
-        self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=pad_id)
-        self.bridge = nn.Linear(enc_dim, hidden_dim)
+        super().__init__(vocab_size, enc_dim, embed_dim, hidden_dim, pad_id)
         self.attention = MultiplicativeAttention(hidden_dim, enc_dim, method=method)
         self.cell = nn.GRUCell(embed_dim, hidden_dim)
         self.combine = nn.Linear(enc_dim + hidden_dim, hidden_dim)
@@ -289,6 +346,10 @@ class LuongDecoder(_StepDecoder):
 class Seq2Seq(nn.Module):
     """An encoder and a decoder, with the target vocabulary's start and end ids.
 
+    A model made by :meth:`from_config` keeps its :class:`Seq2SeqConfig` as ``self.config``
+    (``Seq2Seq.from_config(model.config)`` rebuilds it); one assembled from other parts has
+    ``config = None``.
+
     Parameters
     ----------
     encoder : torch.nn.Module
@@ -296,18 +357,14 @@ class Seq2Seq(nn.Module):
         :class:`GRUEncoder`.
     decoder : torch.nn.Module
         A decoder with the interface described in this module's docstring.
-    sos_id, eos_id : int, default 1, 2
+    bos_id, eos_id : int, default 1, 2
         Start and end ids of the target vocabulary.
-
-    A model made by :meth:`from_config` keeps its :class:`Seq2SeqConfig` as ``self.config``
-    (``Seq2Seq.from_config(model.config)`` rebuilds it); one assembled from other parts has
-    ``config = None``.
     """
 
-    def __init__(self, encoder: nn.Module, decoder: nn.Module, sos_id: int = 1, eos_id: int = 2):
+    def __init__(self, encoder: nn.Module, decoder: nn.Module, bos_id: int = 1, eos_id: int = 2):
         super().__init__()
         self.encoder, self.decoder = encoder, decoder
-        self.sos_id, self.eos_id = sos_id, eos_id
+        self.bos_id, self.eos_id = bos_id, eos_id
         self.config: Seq2SeqConfig | None = None
 
     @classmethod
@@ -333,14 +390,14 @@ class Seq2Seq(nn.Module):
             decoder = LuongDecoder(
                 c.tgt_vocab_size, encoder.output_dim, method=c.luong_method, **common
             )
-        model = cls(encoder, decoder, c.sos_id, c.eos_id)
+        model = cls(encoder, decoder, c.bos_id, c.eos_id)
         model.config = config
         return model
 
     def forward(
         self, src: torch.Tensor, src_lengths: torch.Tensor, tgt_in: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Teacher forcing: logits ``(B, T, V)`` for ``tgt_in`` ``(B, T)`` (starts with SOS)."""
+        """Teacher forcing: logits ``(B, T, V)`` for ``tgt_in`` ``(B, T)`` (BOS first)."""
         enc_out, enc_hidden = self.encoder(src, src_lengths)  # (B, S, D), (B, D)
         src_mask = _length_mask(src_lengths, src.shape[1])  # (B, S)
         return self.decoder(tgt_in, enc_out, enc_hidden, src_mask)
@@ -359,7 +416,7 @@ class Seq2Seq(nn.Module):
         src_mask = _length_mask(src_lengths, src.shape[1])
         state = self.decoder.init_state(enc_out, enc_hidden)
         memory = self.decoder.prepare(enc_out, enc_hidden)
-        token = torch.full((src.shape[0],), self.sos_id, dtype=torch.long, device=src.device)
+        token = torch.full((src.shape[0],), self.bos_id, dtype=torch.long, device=src.device)
         done = torch.zeros_like(token, dtype=torch.bool)
         ids, weights = [], []
         for _ in range(max_len):

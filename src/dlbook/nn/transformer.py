@@ -67,13 +67,13 @@ class TokenEmbedding(nn.Module):
 
     Parameters
     ----------
-    vocab_size:
+    vocab_size : int
         :math:`V`, the number of token ids.
-    d_model:
+    d_model : int
         Size of each embedding vector.
-    padding_idx:
+    padding_idx : int or None, default None
         Optional id whose embedding is kept at zero and receives no gradient.
-    scale:
+    scale : bool, default True
         Multiply by :math:`\sqrt{d_\text{model}}` (default ``True``).
     """
 
@@ -124,11 +124,11 @@ class SinusoidalPositionalEncoding(nn.Module):
 
     Parameters
     ----------
-    d_model:
+    d_model : int
         Feature size (even).
-    max_len:
+    max_len : int, default 512
         Longest sequence the table covers.
-    dropout:
+    dropout : float, default 0.0
         Dropout probability applied to the sum (the paper uses 0.1).
     """
 
@@ -159,11 +159,11 @@ class LearnedPositionalEmbedding(nn.Module):
 
     Parameters
     ----------
-    max_len:
+    max_len : int
         Number of positions that get a vector; longer inputs are refused.
-    d_model:
+    d_model : int
         Feature size.
-    dropout:
+    dropout : float, default 0.0
         Dropout probability applied to the sum.
     """
 
@@ -206,15 +206,15 @@ class FeedForward(nn.Module):
 
     Parameters
     ----------
-    d_model:
+    d_model : int
         Input and output size.
-    d_ff:
+    d_ff : int
         Hidden size (the paper uses :math:`4 d_\text{model}`).
-    dropout:
+    dropout : float, default 0.0
         Dropout probability on the hidden layer.
-    activation:
+    activation : {"relu", "gelu"}, default "relu"
         ``"relu"`` or ``"gelu"``.
-    bias:
+    bias : bool, default True
         Whether the two linear maps have biases.
     """
 
@@ -271,7 +271,36 @@ def _no_weights(
     return lambda z: (module(z), None)
 
 
-class EncoderLayer(nn.Module):
+class _Layer(nn.Module):
+    """What an encoder and a decoder layer share: self-attention, (cross-attention,) a
+    feed-forward network, and one layer norm and dropout per residual sublayer."""
+
+    cross_attention: bool = False
+
+    def __init__(
+        self,
+        d_model: int,
+        num_heads: int,
+        d_ff: int,
+        dropout: float = 0.0,
+        activation: str = "relu",
+        norm_first: bool = False,
+        layer_norm_eps: float = 1e-5,
+        bias: bool = True,
+    ):
+        super().__init__()
+        self.norm_first = norm_first
+        # Created in this order (the random initial weights depend on it).
+        self.self_attn = MultiHeadAttention(d_model, num_heads, dropout=dropout, bias=bias)
+        if self.cross_attention:
+            self.cross_attn = MultiHeadAttention(d_model, num_heads, dropout=dropout, bias=bias)
+        self.feed_forward = FeedForward(d_model, d_ff, dropout, activation, bias=bias)
+        for i in range(1, 4 if self.cross_attention else 3):
+            setattr(self, f"norm{i}", nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias))
+            setattr(self, f"dropout{i}", nn.Dropout(dropout))
+
+
+class EncoderLayer(_Layer):
     r"""One encoder layer: self-attention then feed-forward, each in a residual block.
 
     Post-norm (the paper, ``norm_first=False``):
@@ -293,41 +322,21 @@ class EncoderLayer(nn.Module):
 
     Parameters
     ----------
-    d_model, num_heads:
+    d_model, num_heads : int
         Feature size and number of attention heads.
-    d_ff:
+    d_ff : int
         Hidden size of the feed-forward network.
-    dropout:
+    dropout : float, default 0.0
         Dropout on the attention weights, the feed-forward hidden layer and each residual branch.
-    activation:
+    activation : {"relu", "gelu"}, default "relu"
         ``"relu"`` or ``"gelu"``.
-    norm_first:
+    norm_first : bool, default False
         Pre-norm if ``True``, post-norm otherwise.
-    layer_norm_eps:
+    layer_norm_eps : float, default 1e-5
         :math:`\epsilon` of the layer norms.
-    bias:
+    bias : bool, default True
         Biases in the linear maps and layer norms.
     """
-
-    def __init__(
-        self,
-        d_model: int,
-        num_heads: int,
-        d_ff: int,
-        dropout: float = 0.0,
-        activation: str = "relu",
-        norm_first: bool = False,
-        layer_norm_eps: float = 1e-5,
-        bias: bool = True,
-    ):
-        super().__init__()
-        self.norm_first = norm_first
-        self.self_attn = MultiHeadAttention(d_model, num_heads, dropout=dropout, bias=bias)
-        self.feed_forward = FeedForward(d_model, d_ff, dropout, activation, bias=bias)
-        self.norm1 = nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.norm2 = nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.dropout1 = nn.Dropout(dropout)
-        self.dropout2 = nn.Dropout(dropout)
 
     def forward(
         self, x: torch.Tensor, mask: torch.Tensor | None = None, need_weights: bool = False
@@ -349,7 +358,7 @@ class EncoderLayer(nn.Module):
         return x, weights  # (B, L, d_model), (B, h, L, L) or None
 
 
-class DecoderLayer(nn.Module):
+class DecoderLayer(_Layer):
     r"""One decoder layer: masked self-attention, cross-attention to the encoder, feed-forward.
 
     Post-norm (``norm_first=False``), with :math:`m` the encoder output ("memory"):
@@ -367,28 +376,7 @@ class DecoderLayer(nn.Module):
     Parameters are those of :class:`EncoderLayer`.
     """
 
-    def __init__(
-        self,
-        d_model: int,
-        num_heads: int,
-        d_ff: int,
-        dropout: float = 0.0,
-        activation: str = "relu",
-        norm_first: bool = False,
-        layer_norm_eps: float = 1e-5,
-        bias: bool = True,
-    ):
-        super().__init__()
-        self.norm_first = norm_first
-        self.self_attn = MultiHeadAttention(d_model, num_heads, dropout=dropout, bias=bias)
-        self.cross_attn = MultiHeadAttention(d_model, num_heads, dropout=dropout, bias=bias)
-        self.feed_forward = FeedForward(d_model, d_ff, dropout, activation, bias=bias)
-        self.norm1 = nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.norm2 = nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.norm3 = nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.dropout1 = nn.Dropout(dropout)
-        self.dropout2 = nn.Dropout(dropout)
-        self.dropout3 = nn.Dropout(dropout)
+    cross_attention = True
 
     def forward(
         self,

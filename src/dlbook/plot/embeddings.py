@@ -1,4 +1,7 @@
-"""Embedding maps: vectors projected to two dimensions and drawn with their labels."""
+"""Embedding maps: vectors projected to two dimensions, drawn coloured and labelled.
+
+The book's one scatter plot of embeddings: word vectors, entity embeddings, node embeddings.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+
+from dlbook.plot.style import CLASS_COLORS, class_colors
 
 __all__ = ["plot_embedding_2d", "project_2d"]
 
@@ -82,6 +87,9 @@ def plot_embedding_2d(
     *,
     method: str = "pca",
     values: Sequence | None = None,
+    classes: Sequence[int] | None = None,
+    class_names: Sequence[str] | None = None,
+    highlight: Sequence[int] = (),
     annotate=None,
     ax: plt.Axes | None = None,
     title: str | None = None,
@@ -90,21 +98,30 @@ def plot_embedding_2d(
     seed: int = 0,
     fontsize: float = 8,
     point_size: float = 18,
+    frame: bool = True,
 ) -> plt.Axes:
-    """Scatter embeddings in two dimensions, with text labels beside (some of) the points.
+    """Scatter embeddings in two dimensions, coloured and labelled.
 
     Parameters
     ----------
     vectors : array-like of shape (n, d)
         The embeddings, projected with :func:`project_2d` (``method="none"`` draws 2-D rows as
-        they are).
+        they are, for instance a t-SNE map computed beforehand).
     labels : sequence of str, optional
-        One label per row: the category, word or title the vector stands for.
+        One text label per row: the category, word or title the vector stands for.
     method : {"pca", "tsne", "none"}
         How to reach two dimensions.
     values : sequence, optional
         Colours the points: numbers through ``cmap`` with a colour bar (``colorbar_label``),
         strings as groups with a legend.
+    classes : sequence of int, optional
+        Colours the points by integer class (``0 .. 9``, the colours of
+        :data:`dlbook.plot.style.CLASS_COLORS`, the same class always the same colour); an
+        alternative to ``values``.
+    class_names : sequence of str, optional
+        With ``classes``: a legend naming the classes present.
+    highlight : sequence of int
+        Indices of points to draw larger, circled in black.
     annotate : None, bool, boolean mask or indices
         Which points get their label written: by default all of them when there are at most
         60 points, none otherwise.
@@ -113,11 +130,15 @@ def plot_embedding_2d(
     title : str, optional
     seed : int
         Random state of t-SNE.
+    fontsize, point_size : float
+        Size of the labels and of the points.
+    frame : bool, default True
+        Axis labels naming the projection, with ticks and grid; ``False`` draws the points
+        alone (for maps such as t-SNE's, whose axes mean nothing).
 
     Returns
     -------
     matplotlib Axes
-        The axes, whose axis labels name the projection.
     """
     z = project_2d(vectors, method, seed=seed)  # (n, 2)
     n = len(z)
@@ -125,9 +146,19 @@ def plot_embedding_2d(
         raise ValueError(f"got {len(labels)} labels for {n} vectors")
     if values is not None and len(values) != n:
         raise ValueError(f"got {len(values)} values for {n} vectors")
+    if classes is not None:
+        if values is not None:
+            raise ValueError("colour the points by values or by classes, not both")
+        classes = np.asarray(classes)
+        if classes.shape != (n,):
+            raise ValueError(f"got {classes.shape[0]} classes for {n} vectors")
+    elif class_names is not None:
+        raise ValueError("class_names name the classes: pass classes as well")
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 5.0))
-    if values is None:
+    if classes is not None:
+        ax.scatter(z[:, 0], z[:, 1], c=class_colors(classes), s=point_size, linewidths=0)
+    elif values is None:
         ax.scatter(z[:, 0], z[:, 1], s=point_size, alpha=0.8)
     else:
         vals = np.asarray(values)
@@ -141,6 +172,22 @@ def plot_embedding_2d(
                 mask = vals == group
                 ax.scatter(z[mask, 0], z[mask, 1], s=point_size, alpha=0.85, label=str(group))
             ax.legend(fontsize=fontsize, loc="best")
+    if len(highlight):
+        idx = np.asarray(highlight)
+        ax.scatter(
+            z[idx, 0],
+            z[idx, 1],
+            c=class_colors(classes[idx]) if classes is not None else "none",
+            s=point_size * 8,
+            edgecolors="black",
+            linewidths=1.2,
+        )
+    if class_names is not None:
+        handles = [
+            plt.Line2D([], [], marker="o", ls="", color=CLASS_COLORS[c], label=class_names[c])
+            for c in sorted(set(classes.tolist()))
+        ]
+        ax.legend(handles=handles, loc="best", fontsize=7, markerscale=0.8)
     if labels is not None:
         for k in _annotated(annotate, n):
             ax.annotate(
@@ -150,9 +197,18 @@ def plot_embedding_2d(
                 textcoords="offset points",
                 fontsize=fontsize,
             )
-    names = {"pca": ("PC 1", "PC 2"), "tsne": ("t-SNE 1", "t-SNE 2"), "none": ("dim 1", "dim 2")}
-    ax.set_xlabel(names[method][0])
-    ax.set_ylabel(names[method][1])
+    if frame:
+        names = {
+            "pca": ("PC 1", "PC 2"),
+            "tsne": ("t-SNE 1", "t-SNE 2"),
+            "none": ("dim 1", "dim 2"),
+        }
+        ax.set_xlabel(names[method][0])
+        ax.set_ylabel(names[method][1])
+    else:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
     if title:
         ax.set_title(title)
     return ax

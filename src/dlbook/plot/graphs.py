@@ -1,4 +1,7 @@
-"""Pictures of graphs: node-link drawings, 2-D embeddings coloured by class, adjacency patterns."""
+"""Pictures of graphs: node-link drawings and adjacency patterns.
+
+Node embeddings are drawn by :func:`dlbook.plot.embeddings.plot_embedding_2d`.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +11,9 @@ import matplotlib.pyplot as plt
 import networkx as nx
 import numpy as np
 
-__all__ = ["draw_graph", "plot_adjacency", "plot_embedding"]
+from dlbook.plot.style import CLASS_COLORS, class_colors
 
-#: Colours for up to ten classes, the book's cycle followed by three greys-and-browns.
-CLASS_COLORS = (
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#D55E00",
-    "#CC79A7",
-    "#56B4E9",
-    "#F0E442",
-    "#999999",
-    "#8C564B",
-    "#000000",
-)
+__all__ = ["draw_graph", "plot_adjacency"]
 
 
 def _as_networkx(graph: object, num_nodes: int | None) -> nx.Graph:
@@ -39,13 +30,6 @@ def _as_networkx(graph: object, num_nodes: int | None) -> nx.Graph:
     g.add_nodes_from(range(num_nodes if num_nodes is not None else n))
     g.add_edges_from(zip(edge_index[0].tolist(), edge_index[1].tolist(), strict=True))
     return g
-
-
-def _class_colors(labels: Sequence[int]) -> list[str]:
-    labels = np.asarray(labels)
-    if labels.size and (labels.min() < 0 or labels.max() >= len(CLASS_COLORS)):
-        raise ValueError(f"class labels must lie in 0..{len(CLASS_COLORS) - 1}")
-    return [CLASS_COLORS[int(c)] for c in labels]
 
 
 def draw_graph(
@@ -90,7 +74,7 @@ def draw_graph(
     nodes = list(g.nodes())
     if labels is not None and len(labels) != len(nodes):
         raise ValueError(f"got {len(labels)} labels for {len(nodes)} nodes")
-    colors = _class_colors(labels) if labels is not None else CLASS_COLORS[0]
+    colors = class_colors(labels) if labels is not None else CLASS_COLORS[0]
     nx.draw_networkx_edges(g, pos, ax=ax, alpha=0.35, width=0.8)
     nx.draw_networkx_nodes(
         g, pos, nodelist=nodes, node_color=colors, node_size=node_size, ax=ax, linewidths=0
@@ -122,54 +106,6 @@ def draw_graph(
     if title:
         ax.set_title(title)
     return dict(pos)
-
-
-def plot_embedding(
-    points: np.ndarray,
-    labels: Sequence[int],
-    *,
-    ax: plt.Axes | None = None,
-    class_names: Sequence[str] | None = None,
-    title: str | None = None,
-    size: float = 6,
-    highlight: Sequence[int] = (),
-) -> plt.Axes:
-    """Scatter 2-D points (a learned embedding or its t-SNE) coloured by class.
-
-    ``points`` has shape ``(N, 2)`` and ``labels`` ``(N,)``; ``highlight`` indexes points to
-    circle in black.
-    """
-    points = np.asarray(points)
-    if points.ndim != 2 or points.shape[1] != 2:
-        raise ValueError(f"points must have shape (N, 2), got {points.shape}")
-    labels = np.asarray(labels)
-    if labels.shape != (points.shape[0],):
-        raise ValueError(f"got {labels.shape[0]} labels for {points.shape[0]} points")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 4))
-    ax.scatter(points[:, 0], points[:, 1], c=_class_colors(labels), s=size, linewidths=0)
-    if len(highlight):
-        idx = np.asarray(highlight)
-        ax.scatter(
-            points[idx, 0],
-            points[idx, 1],
-            c=_class_colors(labels[idx]),
-            s=size * 8,
-            edgecolors="black",
-            linewidths=1.2,
-        )
-    if class_names is not None:
-        handles = [
-            plt.Line2D([], [], marker="o", ls="", color=CLASS_COLORS[c], label=class_names[c])
-            for c in sorted(set(labels.tolist()))
-        ]
-        ax.legend(handles=handles, loc="best", fontsize=7, markerscale=0.8)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
-    if title:
-        ax.set_title(title)
-    return ax
 
 
 def plot_adjacency(

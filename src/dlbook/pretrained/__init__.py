@@ -1,3 +1,8 @@
-"""Recipes (build + train) of models that several pages share, served through
-``dlbook.artifacts`` so that each is trained once per build and every page can still run
-alone."""
+"""Recipes (build and train) for models that several pages share, served trained once through
+:mod:`dlbook.artifacts`.
+
+* :mod:`dlbook.pretrained.small_convnet`: a small Keras convnet, the transfer-learning source
+  (MNIST digits 0 to 4) and the classifiers whose decisions Part I explains.
+* :mod:`dlbook.pretrained.bert_encoder`: the small BERT of Part V, pre-trained by masked language
+  modelling on the movie reviews, and the review classifiers fine-tuned from it.
+"""
