@@ -1,4 +1,4 @@
-"""Tests of dlbook.bpe: byte-pair encoding against its definition and against Hugging Face."""
+"""Tests of dlbook.text.bpe: byte-pair encoding against its definition and against Hugging Face."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from dlbook.bpe import BPETokenizer, apply_bpe, bytes_to_unicode, learn_bpe, pre_tokenize
+from dlbook.text.bpe import BPETokenizer, apply_bpe, bytes_to_unicode, learn_bpe, pre_tokenize
 
 
 def naive_bpe(word_counts, num_merges, alphabet=(), min_frequency=2):
