@@ -20,6 +20,12 @@ sys.path.insert(0, str(ROOT / "_ext"))
 
 from package_cache import is_notebook_source  # noqa: E402
 
+# Unit tests that read a dataset use the shared mirror when it is beside the checkout (as the
+# book build does, see book_env), so that they run offline.
+_MIRROR = ROOT.parent / "shared" / "data"
+if "DLBOOK_DATA_MIRROR" not in os.environ and _MIRROR.is_dir():
+    os.environ["DLBOOK_DATA_MIRROR"] = str(_MIRROR)
+
 BUILD = ROOT / "_build"
 HTML = BUILD / "html"
 PDF = BUILD / "latex" / "dlbook.pdf"

@@ -104,9 +104,10 @@ def test_only_what_needs_it_is_installed_in_one_pip_command(runtime, capsys):
     assert out.count("Installing") == 2
 
 
-def test_the_cpu_tensorflow_wheel_counts_as_tensorflow(runtime, capsys):
+def test_the_cpu_tensorflow_wheel_counts_as_tensorflow(runtime, capsys, monkeypatch):
     """The build installs `tensorflow-cpu`; Colab has `tensorflow`: either one's version is
     compared with the floor."""
+    monkeypatch.delitem(sys.modules, "tensorflow", raising=False)  # other tests imported it
     required = requirements_for("import tensorflow", read_pins(ROOT / "requirements.txt"), "x")
     runtime.installed = {"tensorflow-cpu": "1.0.0"}
     out = run_cell(required, {"tensorflow": "2.20.0"}, capsys)
