@@ -3,6 +3,7 @@
 A broken ``references.bib`` stops every book build at ``builder-inited``; this
 test finds it in a second instead of after an install and a build.
 """
+
 import re
 from pathlib import Path
 
