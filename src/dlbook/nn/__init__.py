@@ -6,6 +6,10 @@
   feed-forward, encoder and decoder layers and their stacks);
 * :mod:`dlbook.nn.encoder_decoder`: :class:`Transformer` (encoder-decoder, translation);
 * :mod:`dlbook.nn.gpt`: :class:`GPT` (decoder-only language model);
+* :mod:`dlbook.nn.kv_cache`: :class:`KVCache` and cached causal self-attention (generation);
+* :mod:`dlbook.nn.rope`: rotary position embeddings;
+* :mod:`dlbook.nn.sampling`: greedy, temperature, top-k and nucleus sampling;
+* :mod:`dlbook.nn.lora`: low-rank adaptation of linear layers (:class:`LoRALinear`);
 * :mod:`dlbook.nn.bert`: :class:`BERT` (encoder-only body);
 * :mod:`dlbook.nn.seq2seq`: GRU encoder, decoders (plain, Bahdanau, Luong) and
   :class:`Seq2Seq`;
@@ -60,8 +64,12 @@ from dlbook.nn.gat import GATConv, edge_softmax
 from dlbook.nn.gcn import GCNConv
 from dlbook.nn.gin import GINConv
 from dlbook.nn.gpt import GPT, GPTConfig
+from dlbook.nn.kv_cache import KVCache, cached_layer, cached_self_attention
+from dlbook.nn.lora import LoRALinear, add_lora, merge_lora
 from dlbook.nn.parameters import count_parameters
 from dlbook.nn.pooling import global_add_pool, global_max_pool, global_mean_pool
+from dlbook.nn.rope import RotaryEmbedding, apply_rope, rope_angles
+from dlbook.nn.sampling import filter_logits, sample_next
 from dlbook.nn.seq2seq import (
     BahdanauDecoder,
     GRUDecoder,
@@ -101,25 +109,36 @@ __all__ = [
     "GPTConfig",
     "GRUDecoder",
     "GRUEncoder",
+    "KVCache",
+    "LoRALinear",
     "LearnedPositionalEmbedding",
     "LuongDecoder",
     "MatrixFactorization",
     "MultiHeadAttention",
     "MultiplicativeAttention",
+    "RotaryEmbedding",
     "Seq2Seq",
     "Seq2SeqConfig",
     "SinusoidalPositionalEncoding",
     "TokenEmbedding",
     "Transformer",
     "TransformerConfig",
+    "add_lora",
+    "apply_rope",
+    "cached_layer",
+    "cached_self_attention",
     "causal_mask",
     "count_parameters",
     "edge_softmax",
+    "filter_logits",
     "global_add_pool",
     "global_max_pool",
     "global_mean_pool",
     "masked_softmax",
+    "merge_lora",
     "padding_mask",
+    "rope_angles",
+    "sample_next",
     "scaled_dot_product_attention",
     "sinusoidal_table",
     "Autoencoder",

@@ -3,7 +3,9 @@ r"""A GPT: the decoder-only, causal transformer language model (Radford et al., 
 :class:`GPT` stacks pre-norm :class:`~dlbook.nn.transformer.EncoderLayer` blocks (self-attention
 only) under a causal mask and predicts the next token; :class:`GPTConfig` holds every choice that
 defines it and is kept on the model as ``model.config``, so that ``GPT(model.config)`` rebuilds
-the architecture of a checkpoint.
+the architecture of a checkpoint. Positions are learned vectors (GPT-2) or rotations of the
+queries and keys (RoPE, :mod:`dlbook.nn.rope`); generation can keep the keys and values of the
+past in a :class:`~dlbook.nn.kv_cache.KVCache` instead of recomputing them at every step.
 
 Shapes use ``B`` batch, ``T`` context length, ``V`` vocabulary size.
 """
@@ -18,6 +20,9 @@ from torch import nn
 
 from dlbook.nn._checks import positive_int
 from dlbook.nn.attention import causal_mask
+from dlbook.nn.kv_cache import KVCache, cached_layer
+from dlbook.nn.rope import RotaryEmbedding
+from dlbook.nn.sampling import sample_next
 from dlbook.nn.transformer import ACTIVATIONS, EncoderLayer, LearnedPositionalEmbedding
 
 __all__ = ["GPT", "GPTConfig"]
@@ -51,6 +56,11 @@ class GPTConfig:
         Activation of the feed-forward networks.
     layer_norm_eps : float, default 1e-5
         :math:`\\epsilon` of every layer norm.
+    positional : {"learned", "rope"}, default "learned"
+        Learned position vectors added to the embeddings (GPT-2), or rotary position
+        embeddings applied to every head's queries and keys (RoPE).
+    rope_base : float, default 10000.0
+        Base of the RoPE frequencies.
     """
 
     vocab_size: int
@@ -63,6 +73,8 @@ class GPTConfig:
     bias: bool = True
     activation: str = "gelu"
     layer_norm_eps: float = 1e-5
+    positional: str = "learned"
+    rope_base: float = 10000.0
 
     def __post_init__(self) -> None:
         positive_int("vocab_size", self.vocab_size)
@@ -74,6 +86,8 @@ class GPTConfig:
             raise ValueError(
                 f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}"
             )
+        if self.positional not in ("learned", "rope"):
+            raise ValueError(f"positional must be 'learned' or 'rope', got {self.positional!r}")
 
 
 class GPT(nn.Module):
@@ -104,7 +118,12 @@ class GPT(nn.Module):
             raise TypeError(f"GPT takes a GPTConfig, got {type(config).__name__}")
         self.config = c = config
         self.token_embed = nn.Embedding(c.vocab_size, c.d_model)
-        self.positions = LearnedPositionalEmbedding(c.block_size, c.d_model, c.dropout)
+        if c.positional == "learned":
+            self.positions = LearnedPositionalEmbedding(c.block_size, c.d_model, c.dropout)
+            self.rotary = None
+        else:
+            self.embed_dropout = nn.Dropout(c.dropout)
+            self.rotary = RotaryEmbedding(c.d_model // c.num_heads, c.rope_base)
         self.layers = nn.ModuleList(
             EncoderLayer(
                 c.d_model,
@@ -135,15 +154,34 @@ class GPT(nn.Module):
         """Longest context (``config.block_size``)."""
         return self.config.block_size
 
-    def forward(self, idx: torch.Tensor) -> torch.Tensor:
-        """Logits ``(B, T, V)`` for token ids ``(B, T)`` with ``T <= block_size``."""
+    def new_cache(self) -> KVCache:
+        """An empty :class:`~dlbook.nn.kv_cache.KVCache` for this model's layers."""
+        return KVCache(len(self.layers))
+
+    def forward(self, idx: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
+        """Logits ``(B, T, V)`` for token ids ``(B, T)``.
+
+        Without ``cache`` the ids are a whole context (``T <= block_size``). With a ``cache``
+        they continue the positions already in it (``len(cache)`` of them): their keys and
+        values are appended to the cache, and each attends to every earlier position, so
+        feeding a sequence in pieces gives the same logits as feeding it at once.
+        """
+        start = 0 if cache is None else len(cache)
         length = idx.shape[1]
-        if length > self.block_size:
-            raise ValueError(f"context of {length} tokens exceeds block_size={self.block_size}")
-        mask = causal_mask(length, idx.device)  # (T, T)
-        x = self.positions(self.token_embed(idx))  # (B, T, d_model)
-        for layer in self.layers:
-            x, _ = layer(x, mask=mask)
+        if start + length > self.block_size:
+            raise ValueError(
+                f"context of {start + length} tokens exceeds block_size={self.block_size}"
+            )
+        x = self.token_embed(idx)  # (B, T, d_model)
+        # Learned positions are added to the embeddings; RoPE acts inside attention instead.
+        x = self.positions(x, offset=start) if self.rotary is None else self.embed_dropout(x)
+        if cache is None and self.rotary is None:
+            mask = causal_mask(length, idx.device)  # (T, T)
+            for layer in self.layers:
+                x, _ = layer(x, mask=mask)
+        else:
+            for index, layer in enumerate(self.layers):
+                x = cached_layer(layer, x, start, cache, index, self.rotary)
         return self.lm_head(self.norm(x))  # (B, T, V)
 
     @torch.no_grad()
@@ -154,29 +192,40 @@ class GPT(nn.Module):
         temperature: float = 1.0,
         top_k: int | None = None,
         generator: torch.Generator | None = None,
+        top_p: float | None = None,
+        use_cache: bool = False,
     ) -> torch.Tensor:
         r"""Extend ``idx`` ``(B, T)`` by sampling ``max_new_tokens`` tokens.
 
         Each step samples from :math:`\operatorname{softmax}(z / \tau)` for logits :math:`z`
-        and temperature :math:`\tau`, optionally restricted to the ``top_k`` largest logits.
+        and temperature :math:`\tau`, optionally restricted to the ``top_k`` largest logits
+        and/or the nucleus of probability ``top_p`` (:func:`dlbook.nn.sampling.sample_next`).
         ``temperature=0`` picks the arg-max (greedy).
+
+        Without a cache every step runs the model on the last ``block_size`` tokens. With
+        ``use_cache=True`` the prompt is run once and every later step feeds only the newest
+        token, reading the keys and values of the past from a
+        :class:`~dlbook.nn.kv_cache.KVCache`; the whole sequence must then fit in
+        ``block_size``.
         """
         if temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {temperature}")
+        if use_cache and idx.shape[1] + max_new_tokens > self.block_size:
+            raise ValueError(
+                f"with use_cache the prompt ({idx.shape[1]}) and the new tokens "
+                f"({max_new_tokens}) must fit in block_size={self.block_size}"
+            )
         was_training = self.training
         self.eval()
+        cache = self.new_cache() if use_cache else None
+        step_input = idx
         for _ in range(max_new_tokens):
-            context = idx[:, -self.block_size :]  # (B, <= block_size)
-            logits = self(context)[:, -1]  # (B, V)
-            if temperature == 0:
-                next_id = logits.argmax(dim=-1, keepdim=True)  # (B, 1)
+            if cache is None:
+                logits = self(idx[:, -self.block_size :])[:, -1]  # (B, V)
             else:
-                logits = logits / temperature
-                if top_k is not None:
-                    kth = torch.topk(logits, min(top_k, logits.shape[-1])).values[:, -1:]
-                    logits = logits.masked_fill(logits < kth, float("-inf"))
-                probs = logits.softmax(dim=-1)  # (B, V)
-                next_id = torch.multinomial(probs, 1, generator=generator)  # (B, 1)
+                logits = self(step_input, cache)[:, -1]  # (B, V): only the new positions run
+            next_id = sample_next(logits, temperature, top_k, top_p, generator)  # (B, 1)
             idx = torch.cat([idx, next_id], dim=1)
+            step_input = next_id
         self.train(was_training)
         return idx

@@ -179,11 +179,13 @@ class LearnedPositionalEmbedding(nn.Module):
     def max_len(self) -> int:
         return self.embedding.num_embeddings
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, offset: int = 0) -> torch.Tensor:
+        """Add the vectors of positions ``offset, ..., offset + L - 1`` to ``x`` ``(B, L, d)``
+        (a non-zero ``offset`` continues a sequence, as a key-value cache needs)."""
         length = x.shape[1]
-        if length > self.max_len:
-            raise ValueError(f"sequence of length {length} is longer than max_len={self.max_len}")
-        positions = torch.arange(length, device=x.device)  # (L,)
+        if offset + length > self.max_len:
+            raise ValueError(f"positions up to {offset + length} exceed max_len={self.max_len}")
+        positions = torch.arange(offset, offset + length, device=x.device)  # (L,)
         return self.dropout(x + self.embedding(positions))  # (B, L, d_model)
 
 
