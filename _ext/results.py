@@ -8,6 +8,14 @@ same data is written to ``results.json`` in the HTML output.
 
 A figure whose page is in the build but did not glue its key is a warning (an error under -W),
 so a renamed key cannot silently drop a result. Figures of pages not in the build are left out.
+
+Two kinds of figure combine values of several pages, computed here rather than on a page:
+
+* ``minus: {page: ..., key: ...}``: the figure is its own value minus that of another page
+  (say, one model's loss against another part's), so the comparison is computed at build time;
+* ``best_of: [{page: ..., key: ...}, ...]`` with ``mode: max`` (default) or ``min``: the best
+  of several pages' values (say, the best generator's coverage); ``key`` then only names the
+  row, and pages not in the build are left out of the choice.
 """
 
 from __future__ import annotations
@@ -90,14 +98,16 @@ def glued_values(app: Sphinx, docname: str) -> dict[str, Any]:
     return {key: glue_value(output) for key, output in json.loads(path.read_text()).items()}
 
 
-def judge(figure: dict, values: dict[str, Any]) -> bool | None:
+def judge(figure: dict, values: dict[str, Any], value: Any = None) -> bool | None:
     """Whether a figure meets its bar; None when it has no bar or a value is missing.
 
     ``values`` are those glued by the figure's page; a bar given as another ``key`` (a
-    baseline) is looked up among them.
+    baseline) is looked up among them. ``value`` is the figure's value when it is computed
+    (``minus``, ``best_of``) rather than glued under its key.
     """
     bar = figure.get("bar")
-    value = values.get(figure["key"])
+    if value is None:
+        value = values.get(figure["key"])
     if not bar or not isinstance(value, float):
         return None
     other = values.get(bar["key"]) if "key" in bar else bar["value"]
@@ -119,28 +129,47 @@ def collect(app: Sphinx, data_file: Path) -> dict[str, Any]:
     found = app.env.found_docs
     # Glue keys belong to their page: two pages may glue the same key for different things.
     page_values: dict[str, dict[str, Any]] = {}
+
+    def glued(page: str, key: str) -> Any:
+        if page not in page_values:
+            page_values[page] = glued_values(app, page)
+        if key not in page_values[page]:
+            LOGGER.warning(
+                "results: page %s does not glue %r (see %s)",
+                page,
+                key,
+                data_file.name,
+                location=page,
+            )
+        return page_values[page].get(key)
+
     parts = []
     for part in spec["parts"]:
         rows = []
         for figure in part["figures"]:
             if figure["page"] not in found:
                 continue
-            if figure["page"] not in page_values:
-                page_values[figure["page"]] = glued_values(app, figure["page"])
-            values = page_values[figure["page"]]
-            if figure["key"] not in values:
-                LOGGER.warning(
-                    "results: page %s does not glue %r (see %s)",
-                    figure["page"],
-                    figure["key"],
-                    data_file.name,
-                    location=figure["page"],
-                )
+            if "minus" in figure and figure["minus"]["page"] not in found:
+                continue  # nothing to compare with in this build
+            if "best_of" in figure and not any(s["page"] in found for s in figure["best_of"]):
+                continue
+            if "best_of" in figure:
+                sources = [s for s in figure["best_of"] if s["page"] in found]
+                found_values = [glued(s["page"], s["key"]) for s in sources]
+                numbers = [v for v in found_values if isinstance(v, float)]
+                pick = min if figure.get("mode", "max") == "min" else max
+                value = pick(numbers) if numbers else None
+            else:
+                value = glued(figure["page"], figure["key"])
+            if "minus" in figure:
+                other = glued(figure["minus"]["page"], figure["minus"]["key"])
+                both = isinstance(value, float) and isinstance(other, float)
+                value = value - other if both else None
             rows.append(
                 {
                     **figure,
-                    "value": values.get(figure["key"]),
-                    "meets_bar": judge(figure, values),
+                    "value": value,
+                    "meets_bar": judge(figure, page_values.get(figure["page"], {}), value),
                     "bar_text": describe_bar(figure),
                 }
             )

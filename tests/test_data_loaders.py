@@ -183,6 +183,17 @@ def test_diabetes():
     assert raw[0, 0] == 59 and y.min() >= 25 and y.max() <= 346
 
 
+def test_sample_images_match_scikit_learn():
+    from sklearn.datasets import load_sample_images
+
+    images = data.load_sample_images()
+    theirs = load_sample_images()
+    for name, array in images.items():
+        assert array.shape == (427, 640, 3) and array.dtype == np.uint8
+        index = [f.rsplit("/", 1)[-1] for f in theirs.filenames].index(f"{name}.jpg")
+        np.testing.assert_array_equal(array, theirs.images[index])
+
+
 # --- text ------------------------------------------------------------------------------------
 
 

@@ -199,8 +199,7 @@ def test_an_open_solution_is_found():
 
 #: Pages whose exercises are being given solutions on another branch right now. The test
 #: tolerates their problems, and fails once a listed page has none left: then delete its entry.
-PENDING = {
-}
+PENDING = {}
 
 
 def _book_problems() -> dict[str, list[str]]:

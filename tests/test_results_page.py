@@ -78,6 +78,45 @@ def test_a_page_that_does_not_glue_its_key_fails_the_strict_build(tiny_book):
     assert "does not glue 'renamed_acc'" in result.stdout + result.stderr
 
 
+@pytest.mark.slow
+def test_figures_computed_across_pages(tiny_book):
+    spec = {
+        "parts": [
+            {
+                "title": "Part B",
+                "figures": [
+                    {"key": "loss_a", "page": "exp", "what": "A against B of the other page",
+                     "minus": {"page": "exp2", "key": "loss_b"}, "reference": "< 0: A wins",
+                     "bar": {"op": "<", "value": 0}},
+                    {"key": "acc_best", "page": "exp2", "what": "Best accuracy", "reference": "-",
+                     "best_of": [{"page": "exp", "key": "acc"}, {"page": "exp2", "key": "acc"},
+                                 {"page": "not_built", "key": "acc"}],
+                     "bar": {"op": ">=", "value": 0.9}},
+                    {"key": "acc_worst", "page": "exp2", "what": "Worst accuracy", "mode": "min",
+                     "best_of": [{"page": "exp", "key": "acc"}, {"page": "exp2", "key": "acc"}],
+                     "reference": "-"},
+                    {"key": "loss_a", "page": "exp", "what": "Against a page not built",
+                     "minus": {"page": "not_built", "key": "loss_b"}, "reference": "-"},
+                ],
+            }
+        ]
+    }  # fmt: skip
+    tmp_path = make_book(tiny_book, spec).root
+    result = tiny_book.build()
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    data = json.loads((tmp_path / "_build" / "html" / "results.json").read_text())
+    figures = data["parts"][0]["figures"]
+    assert [f["what"] for f in figures] == [
+        "A against B of the other page",
+        "Best accuracy",
+        "Worst accuracy",
+    ], "no row without its other page"
+    minus, best, worst = figures
+    assert minus["value"] == pytest.approx(1.5 - 2.5) and minus["meets_bar"] is True
+    assert best["value"] == pytest.approx(0.91) and best["meets_bar"] is True
+    assert worst["value"] == pytest.approx(0.5) and worst["meets_bar"] is None
+
+
 def test_glue_values_parse_numbers_and_strip_quotes():
     from results import glue_value, notebook_glue
 

@@ -15,7 +15,13 @@ that need them.
 
 from dlbook.data import catalogue  # noqa: F401 (registers the book's datasets)
 from dlbook.data._unpickle import RestrictedUnpickler, restricted_load, restricted_loads
-from dlbook.data.bundled import DIABETES_FEATURES, KARATE_CLUBS, load_diabetes, load_karate_club
+from dlbook.data.bundled import (
+    DIABETES_FEATURES,
+    KARATE_CLUBS,
+    load_diabetes,
+    load_karate_club,
+    load_sample_images,
+)
 from dlbook.data.dates import DATE_FORMATS, DATE_LANGUAGES, make_dates
 from dlbook.data.errors import (
     ChecksumError,
@@ -92,6 +98,7 @@ __all__ = [
     "load_nyc_flights",
     "load_nyc_weather",
     "load_planetoid",
+    "load_sample_images",
     "load_tiny_shakespeare",
     "make_dates",
     "mirror_dir",

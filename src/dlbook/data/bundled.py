@@ -62,3 +62,22 @@ def load_diabetes(*, scaled: bool = True):
 
 #: Column names of :func:`load_diabetes`'s ``X``.
 DIABETES_FEATURES = ("age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6")
+
+
+def load_sample_images() -> dict[str, np.ndarray]:
+    """The two colour photographs that scikit-learn ships, read from its files and verified.
+
+    Returns
+    -------
+    dict
+        ``{"china": array, "flower": array}``, each ``uint8`` of shape (427, 640, 3) (RGB),
+        the same pixels as ``sklearn.datasets.load_sample_images()``.
+    """
+    from PIL import Image
+
+    paths = fetch_many("sample-images")
+    images = {}
+    for name in ("china", "flower"):
+        with Image.open(paths[f"{name}.jpg"]) as image:
+            images[name] = np.asarray(image.convert("RGB"), dtype=np.uint8).copy()
+    return images

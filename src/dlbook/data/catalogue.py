@@ -500,6 +500,40 @@ DIABETES = register(
     )
 )
 
+SAMPLE_IMAGES = register(
+    Dataset(
+        name="sample-images",
+        title="scikit-learn sample images (china, flower)",
+        kind="installed",
+        license="CC BY 2.0 (photographs by danielbuechele and vultilion on Flickr)",
+        citation=(
+            "Photographs shipped with scikit-learn as sklearn.datasets.load_sample_images; "
+            "see sklearn/datasets/images/README.txt for the attributions."
+        ),
+        homepage="https://scikit-learn.org/stable/modules/generated/"
+        "sklearn.datasets.load_sample_images.html",
+        obtained=(
+            "Read from the JPEG files that scikit-learn (a dependency) ships, "
+            "sklearn/datasets/images/; SHA-256 verified."
+        ),
+        loader="load_sample_images()",
+        files=(
+            DataFile(
+                name="china.jpg",
+                sha256="8378025ad2519d649d02e32bd98990db4ab572357d9f09841c2fbfbb4fefad29",
+                size=196653,
+                installed=("sklearn", "datasets/images/china.jpg"),
+            ),
+            DataFile(
+                name="flower.jpg",
+                sha256="a77f6ec41e353afdf8bdff2ea981b2955535d8d83294f8cfa49cf4e423dd5638",
+                size=142987,
+                installed=("sklearn", "datasets/images/flower.jpg"),
+            ),
+        ),
+    )
+)
+
 DATES = register(
     Dataset(
         name="dates",

@@ -16,7 +16,13 @@
 * :mod:`dlbook.nn.factorization`: :class:`MatrixFactorization` (ratings);
 * :mod:`dlbook.nn.gcn`, :mod:`dlbook.nn.gat`, :mod:`dlbook.nn.gin`: graph convolutions;
 * :mod:`dlbook.nn.pooling`: graph-level readouts;
-* :mod:`dlbook.nn.parameters`: :func:`count_parameters`.
+* :mod:`dlbook.nn.parameters`: :func:`count_parameters`;
+* :mod:`dlbook.nn.autoencoder`, :mod:`dlbook.nn.vae`: a plain autoencoder and a variational
+  autoencoder with its ELBO and importance-sampled likelihood;
+* :mod:`dlbook.nn.gan`: a DCGAN generator and discriminator and the players' losses;
+* :mod:`dlbook.nn.diffusion`: noise schedules, DDPM and DDIM samplers, a small U-Net and an
+  MLP denoiser;
+* :mod:`dlbook.nn.texture`: Gram matrices and a network of random multi-scale filters.
 
 Whole models take a config dataclass and keep it as ``model.config``.
 """
@@ -30,9 +36,30 @@ from dlbook.nn.attention import (
     padding_mask,
     scaled_dot_product_attention,
 )
+from dlbook.nn.autoencoder import Autoencoder, AutoencoderConfig, reconstruction_loss
 from dlbook.nn.bert import BERT, BERTConfig
+from dlbook.nn.diffusion import (
+    MLPDenoiser,
+    MLPDenoiserConfig,
+    NoiseSchedule,
+    TinyUNet,
+    UNetConfig,
+    ddim_sample,
+    ddim_timesteps,
+    ddpm_sample,
+    diffusion_loss,
+    timestep_embedding,
+)
 from dlbook.nn.encoder_decoder import Transformer, TransformerConfig
 from dlbook.nn.factorization import MatrixFactorization
+from dlbook.nn.gan import (
+    DCGANConfig,
+    DCGANDiscriminator,
+    DCGANGenerator,
+    discriminator_loss,
+    generator_loss,
+    gradient_penalty,
+)
 from dlbook.nn.gat import GATConv, edge_softmax
 from dlbook.nn.gcn import GCNConv
 from dlbook.nn.gin import GINConv
@@ -51,6 +78,7 @@ from dlbook.nn.seq2seq import (
     Seq2Seq,
     Seq2SeqConfig,
 )
+from dlbook.nn.texture import RandomMultiscaleConfig, RandomMultiscaleNet, gram_loss, gram_matrix
 from dlbook.nn.transformer import (
     Decoder,
     DecoderLayer,
@@ -62,6 +90,7 @@ from dlbook.nn.transformer import (
     TokenEmbedding,
     sinusoidal_table,
 )
+from dlbook.nn.vae import VAE, VAEConfig, gaussian_kl, importance_sampled_nll, negative_elbo
 
 __all__ = [
     "BERT",
@@ -112,4 +141,32 @@ __all__ = [
     "sample_next",
     "scaled_dot_product_attention",
     "sinusoidal_table",
+    "Autoencoder",
+    "AutoencoderConfig",
+    "reconstruction_loss",
+    "MLPDenoiser",
+    "MLPDenoiserConfig",
+    "NoiseSchedule",
+    "TinyUNet",
+    "UNetConfig",
+    "ddim_sample",
+    "ddim_timesteps",
+    "ddpm_sample",
+    "diffusion_loss",
+    "timestep_embedding",
+    "DCGANConfig",
+    "DCGANDiscriminator",
+    "DCGANGenerator",
+    "discriminator_loss",
+    "generator_loss",
+    "gradient_penalty",
+    "RandomMultiscaleConfig",
+    "RandomMultiscaleNet",
+    "gram_loss",
+    "gram_matrix",
+    "VAE",
+    "VAEConfig",
+    "gaussian_kl",
+    "importance_sampled_nll",
+    "negative_elbo",
 ]
