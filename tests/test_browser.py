@@ -27,7 +27,10 @@ SEARCHES = {
     "message passing": "book/graphs/message_passing",
     "collaborative filtering": "book/embeddings/collaborative_filtering",
     "self-attention": "book/attention/self_attention",
-    "positional encoding": "book/transformers/architecture",
+    "feed-forward network": "book/transformers/architecture",
+    "LoRA": "book/transformers/adapting",
+    "variational autoencoder": "book/generative/autoencoders",
+    "data parallel": "book/scaling/data_parallel",
     "checksum": "book/data",
 }
 
