@@ -30,7 +30,7 @@ def page_markers() -> list[str]:
         lines = (ROOT / f"{docname}.md").read_text().splitlines()
         title = next(n for n, line in enumerate(lines) if line.startswith("# "))
         if i > 0:
-            markers.append(lines[title][2:].strip())
+            markers.append(re.sub(r"[*`]", "", lines[title][2:]).strip())  # Markdown marks
             continue
         opening = next(line for line in lines[title + 1 :] if line.strip())
         markers.append(" ".join(re.sub(r"[*_`]", "", opening).split()[:8]))
