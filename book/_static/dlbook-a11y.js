@@ -1,11 +1,8 @@
 // dlbook's accessibility fixes to the theme's markup (checked by tests/test_a11y.py with axe-core).
 (function () {
   function fix() {
-    // Buttons whose aria-label does not contain their visible text (label-content-name-mismatch):
-    // the search field's label becomes its visible text, the colour-mode icons are decoration.
-    document.querySelectorAll("button.search-button-field").forEach(function (b) {
-      b.removeAttribute("aria-label");
-    });
+    // The colour-mode button's icons are decoration: their titles are not part of the button's
+    // label (label-content-name-mismatch). The search button is fixed in its template override.
     document.querySelectorAll("button.theme-switch-button i").forEach(function (i) {
       i.setAttribute("aria-hidden", "true");
       i.removeAttribute("title");
