@@ -36,7 +36,9 @@ kept in ``DIR/run_pages.log``). Glued values (myst-nb ``glue``) are compared key
 ``_build/colab-parity``) as ``report.md``, with ``report.json`` and the executed notebooks
 (``colab/``, ``build/``) beside it. ``--resume`` keeps what the report already holds for a
 page and runs only what is missing, so the book can be run in chunks, and the stand-in runs
-first (``--no-baseline``) and the baselines later. The exit status is non-zero when a page
+first (``--no-baseline``) and the baselines later. ``--build-notebooks DIR`` compares with the
+notebooks a book build executed (``_build/jupyter_execute``) instead of running each page
+again. The exit status is non-zero when a page
 fails in the stand-in.
 """
 
@@ -593,6 +595,13 @@ def main(argv: list[str] | None = None) -> int:
         help="take the build-environment runs from this folder: notebooks saved by "
         "`run_pages.py --save DIR/<part>` and its output in DIR/run_pages.log",
     )
+    parser.add_argument(
+        "--build-notebooks",
+        type=Path,
+        help="compare glued values with the executed notebooks of a book build "
+        "(its _build/jupyter_execute folder) instead of running each page again; the build "
+        "columns of the table then hold no times",
+    )
     parser.add_argument("--resume", action="store_true", help="keep what the report holds")
     parser.add_argument(
         "--runtime-python",
@@ -648,7 +657,16 @@ def main(argv: list[str] | None = None) -> int:
             elif not args.no_baseline and "build" not in row:
                 print(f"  {name}: Colab stand-in run from the report", flush=True)
             if not args.no_baseline and "build" not in row:
-                if args.baseline:
+                if args.build_notebooks:
+                    save = args.build_notebooks / Path(name).parent
+                    if (save / f"{page.stem}.ipynb").is_file():
+                        row["build"] = {
+                            "seconds": math.nan,
+                            "cpu": math.nan,
+                            "peak_mib": math.nan,
+                            "error": None,
+                        }
+                elif args.baseline:
                     save = args.baseline / Path(name).parent
                     logged = read_run_pages_log(args.baseline / "run_pages.log")
                     if name in logged:
