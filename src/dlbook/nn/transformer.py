@@ -410,40 +410,24 @@ class DecoderLayer(_Layer):
 
 
 class _LayerStack(nn.Module):
-    """``num_layers`` copies of ``layer`` (built with the layer's arguments), plus the final
-    layer norm of a pre-norm stack."""
+    """``num_layers`` copies of ``layer``, built with the arguments that follow ``num_layers``
+    (those of the layer), plus the final layer norm of a pre-norm stack."""
 
-    layer: type[nn.Module]
+    layer: type[_Layer]
 
-    def __init__(
-        self,
-        num_layers: int,
-        d_model: int,
-        num_heads: int,
-        d_ff: int,
-        dropout: float = 0.0,
-        activation: str = "relu",
-        norm_first: bool = False,
-        layer_norm_eps: float = 1e-5,
-        bias: bool = True,
-    ):
+    def __init__(self, num_layers: int, *layer_args, **layer_kwargs):
         super().__init__()
         positive_int("num_layers", num_layers)
         self.layers = nn.ModuleList(
-            self.layer(
-                d_model,
-                num_heads,
-                d_ff,
-                dropout,
-                activation,
-                norm_first,
-                layer_norm_eps=layer_norm_eps,
-                bias=bias,
-            )
-            for _ in range(num_layers)
+            self.layer(*layer_args, **layer_kwargs) for _ in range(num_layers)
         )
+        first = self.layers[0]  # a pre-norm stack ends with a norm like those of its layers
         self.norm = (
-            nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias) if norm_first else nn.Identity()
+            nn.LayerNorm(
+                first.norm1.normalized_shape, eps=first.norm1.eps, bias=first.norm1.bias is not None
+            )
+            if first.norm_first
+            else nn.Identity()
         )
 
 
