@@ -430,6 +430,18 @@ class _LayerStack(nn.Module):
             else nn.Identity()
         )
 
+    def forward(
+        self, x: torch.Tensor, *inputs, need_weights: bool = False, **options
+    ) -> tuple[torch.Tensor, list[torch.Tensor] | None]:
+        """Run ``x`` through the layers, each also given ``inputs`` and ``options`` (the rest of
+        the layer's arguments), then the final norm; the weights of each layer if
+        ``need_weights``."""
+        all_weights = []
+        for layer in self.layers:
+            x, weights = layer(x, *inputs, need_weights=need_weights, **options)
+            all_weights.append(weights)
+        return self.norm(x), (all_weights if need_weights else None)
+
 
 class Encoder(_LayerStack):
     r"""A stack of :class:`EncoderLayer`, with a final layer norm when pre-norm.
@@ -441,41 +453,21 @@ class Encoder(_LayerStack):
 
     followed by :math:`\operatorname{LN}` if ``norm_first`` (a pre-norm stack would otherwise
     hand on an un-normalised residual stream). Arguments are those of :class:`EncoderLayer`
-    plus ``num_layers``.
+    plus ``num_layers``. Called as ``encoder(x, mask=None, need_weights=False)``, like the
+    layer: ``(B, L, d_model)`` to ``(B, L, d_model)``, and the weights of each layer if
+    ``need_weights``.
     """
 
     layer = EncoderLayer
-
-    def forward(
-        self, x: torch.Tensor, mask: torch.Tensor | None = None, need_weights: bool = False
-    ) -> tuple[torch.Tensor, list[torch.Tensor] | None]:
-        """``(B, L, d_model)`` to ``(B, L, d_model)``; weights per layer if ``need_weights``."""
-        all_weights = []
-        for layer in self.layers:
-            x, weights = layer(x, mask=mask, need_weights=need_weights)
-            all_weights.append(weights)
-        return self.norm(x), (all_weights if need_weights else None)
 
 
 class Decoder(_LayerStack):
     """A stack of :class:`DecoderLayer`, with a final layer norm when pre-norm.
 
-    Arguments are those of :class:`DecoderLayer` plus ``num_layers``.
+    Arguments are those of :class:`DecoderLayer` plus ``num_layers``. Called as
+    ``decoder(y, memory, self_mask=None, memory_mask=None, need_weights=False)``, like the
+    layer: ``(B, T, d_model)`` to ``(B, T, d_model)``, and the cross-attention weights of each
+    layer if ``need_weights``.
     """
 
     layer = DecoderLayer
-
-    def forward(
-        self,
-        y: torch.Tensor,
-        memory: torch.Tensor,
-        self_mask: torch.Tensor | None = None,
-        memory_mask: torch.Tensor | None = None,
-        need_weights: bool = False,
-    ) -> tuple[torch.Tensor, list[torch.Tensor] | None]:
-        """``(B, T, d_model)`` to ``(B, T, d_model)``; cross-attention weights per layer."""
-        all_weights = []
-        for layer in self.layers:
-            y, weights = layer(y, memory, self_mask, memory_mask, need_weights=need_weights)
-            all_weights.append(weights)
-        return self.norm(y), (all_weights if need_weights else None)
