@@ -36,6 +36,7 @@ from dlbook.nn.attention import MultiHeadAttention
 
 __all__ = [
     "ACTIVATIONS",
+    "LAYER_FIELDS",
     "Decoder",
     "DecoderLayer",
     "Encoder",
@@ -44,6 +45,7 @@ __all__ = [
     "LearnedPositionalEmbedding",
     "SinusoidalPositionalEncoding",
     "TokenEmbedding",
+    "layer_options",
     "residual",
     "sinusoidal_table",
 ]
@@ -407,6 +409,30 @@ class DecoderLayer(_Layer):
 
 
 # ----------------------------------------------------------------------------- stacks
+
+
+#: The arguments of :class:`EncoderLayer` and :class:`DecoderLayer` that a model's config holds.
+LAYER_FIELDS = (
+    "d_model",
+    "num_heads",
+    "d_ff",
+    "dropout",
+    "activation",
+    "norm_first",
+    "layer_norm_eps",
+    "bias",
+)
+
+
+def layer_options(config: object, **overrides) -> dict:
+    """The keyword arguments of a layer (or, after ``num_layers``, of a stack) read from a
+    model config that names them as the layers do (:data:`LAYER_FIELDS`).
+
+    ``overrides`` replace fields or supply those the config lacks, e.g. ``norm_first=True``
+    for a config that is always pre-norm.
+    """
+    options = {name: getattr(config, name) for name in LAYER_FIELDS if name not in overrides}
+    return {**options, **overrides}
 
 
 class _LayerStack(nn.Module):
