@@ -15,6 +15,11 @@ build on a new machine starts its longest pages first. Pages known to neither st
 Each page still runs alone in a fresh kernel, top to bottom, from its own folder, so results
 do not depend on what runs beside it. Set ``dlbook_execution_jobs`` to 1 to turn this off.
 
+Each page's peak memory (the kernel's peak resident set, ``VmHWM`` on Linux, read just before
+the kernel shuts down) is logged and stored with its cached notebook (``peak_mib`` beside
+``execution_seconds``), so every build that executes a page measures it; the book test holds
+every page below what Binder gives a reader (about 2 GiB).
+
 Kernels running side by side share the cores: each is started with ``OMP_NUM_THREADS``,
 ``TF_NUM_INTRAOP_THREADS`` and ``TF_NUM_INTEROP_THREADS`` set to its share (cores divided by
 jobs, at least 1), unless the environment already sets them. Without this, two PyTorch kernels
@@ -137,17 +142,38 @@ def threads_for(
     return share
 
 
+def peak_mib(pid: int) -> float | None:
+    """Peak resident memory of process ``pid`` in MiB (``VmHWM``), None where unknown."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # reported in kB
+    except OSError:
+        pass
+    return None
+
+
 def kernel_manager_with_threads(threads: int) -> type[AsyncKernelManager]:
     """A kernel-manager class whose kernels start with ``threads`` threads (the thread variables
-    the environment does not set already)."""
+    the environment does not set already). The class records its kernel's peak memory in
+    ``peak_mib`` when the kernel shuts down (one class per page)."""
 
     class ThreadedKernelManager(AsyncKernelManager):
+        peak_mib: float | None = None
+
         async def start_kernel(self, **kw):
             env = dict(kw.pop("env", None) or os.environ)
             for name in THREAD_VARIABLES:
                 if name not in os.environ:
                     env[name] = str(threads)
             return await super().start_kernel(env=env, **kw)
+
+        async def shutdown_kernel(self, *args, **kw):
+            process = getattr(self.provisioner, "process", None)
+            if process is not None:
+                type(self).peak_mib = peak_mib(process.pid)
+            return await super().shutdown_kernel(*args, **kw)
 
     ThreadedKernelManager.__name__ = f"ThreadedKernelManager{threads}"
     return ThreadedKernelManager
@@ -211,6 +237,7 @@ def on_env_before_read_docs(app: Sphinx, env, docnames: list[str]) -> None:
     def worker() -> None:
         while (item := scheduler.next()) is not None:
             (docname, path, notebook), threads = item
+            manager = kernel_manager_with_threads(threads)
             try:
                 result = single_nb_execution(
                     notebook,
@@ -218,11 +245,11 @@ def on_env_before_read_docs(app: Sphinx, env, docnames: list[str]) -> None:
                     allow_errors=config.execution_allow_errors,
                     timeout=config.execution_timeout,
                     meta_override=True,
-                    kernel_manager_class=kernel_manager_with_threads(threads),
+                    kernel_manager_class=manager,
                 )
-                results.put((docname, path, notebook, threads, result, None))
+                results.put((docname, path, notebook, threads, manager.peak_mib, result, None))
             except Exception as exc:  # a kernel that would not start, say
-                results.put((docname, path, notebook, threads, None, exc))
+                results.put((docname, path, notebook, threads, None, None, exc))
             finally:
                 scheduler.done(docname)
 
@@ -230,7 +257,7 @@ def on_env_before_read_docs(app: Sphinx, env, docnames: list[str]) -> None:
     for thread in workers:
         thread.start()
     for _ in pending:
-        docname, path, notebook, threads, result, exc = results.get()
+        docname, path, notebook, threads, peak, result, exc = results.get()
         if exc is not None or result.err is not None:
             LOGGER.info("[parallel] %s failed; it will run again while read", docname)
             continue
@@ -239,13 +266,17 @@ def on_env_before_read_docs(app: Sphinx, env, docnames: list[str]) -> None:
             CacheBundleIn(
                 notebook,
                 str(path),
-                data={"execution_seconds": result.time, "threads": threads},
+                data={"execution_seconds": result.time, "threads": threads, "peak_mib": peak},
             ),
             check_validity=False,
             overwrite=True,
         )
         LOGGER.info(
-            "[parallel] %s executed in %.1f s (%d thread(s))", docname, result.time, threads
+            "[parallel] %s executed in %.1f s (%d thread(s), peak %s MiB)",
+            docname,
+            result.time,
+            threads,
+            "?" if peak is None else f"{peak:.0f}",
         )
     for thread in workers:
         thread.join()

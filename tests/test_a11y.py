@@ -1,6 +1,8 @@
-"""Every reader can read the book's figures: every image of the built site has alt text that
-describes it (cell metadata ``mystnb: image: alt:`` for output figures, ``:alt:`` for diagrams),
-not the file name myst-nb falls back to.
+"""Every reader can read the book: alt text on every image, no serious accessibility violation
+(axe-core, light and dark mode), and code blocks that fit their column.
+
+axe-core (pinned in package.json, installed by `npm ci`) is injected into each page of the built
+site served on 127.0.0.1, as pydata-sphinx-theme audits its own pages.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import book_pages
+from conftest import ROOT, book_pages
 
 pytestmark = [pytest.mark.book]
 
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 #: Alt text that is a file name, a path or a hash is no description.
 FILENAME_ALT = re.compile(
     r"(\.(png|svg|jpe?g|gif|pdf)$)|(_images/)|(^[0-9a-f]{16,})", re.IGNORECASE
@@ -89,3 +92,53 @@ def test_pending_alt_pages_still_need_their_entry(built_book: Path):
     found = _alt_problems(built_book)
     done = sorted(page for page in PENDING_ALT if page in found and not found[page])
     assert not done, f"pages in PENDING_ALT whose images all have alt text (delete them): {done}"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_axe_finds_no_serious_violation_on_any_page(site, browser, mode):
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `npm ci` (axe-core is pinned in package.json)")
+    script = AXE.read_text()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(
+        f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');"
+    )
+    found = {}
+    for docname in book_pages():
+        page = context.new_page()
+        page.goto(f"{site}/{docname}.html", wait_until="networkidle")
+        assert page.evaluate("document.documentElement.dataset.theme") == mode
+        page.add_script_tag(content=script)
+        violations = page.evaluate(
+            """async () => (await axe.run(document, {resultTypes: ['violations']}))
+                 .violations.filter(v => ['serious', 'critical'].includes(v.impact))
+                 .map(v => `${v.impact} ${v.id}: ${v.help} (${v.nodes.length}x, e.g. `
+                           + `${v.nodes[0].html.slice(0, 120)})`)"""
+        )
+        if violations:
+            found[docname] = violations
+        page.close()
+    context.close()
+    assert not found, f"axe-core, {mode} mode: {found}"
+
+
+@pytest.mark.browser
+def test_no_code_block_scrolls_sideways_at_1280_pixels(site, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    wide = {}
+    for docname in book_pages():
+        page = context.new_page()
+        page.goto(f"{site}/{docname}.html", wait_until="networkidle")
+        lines = page.evaluate(
+            """() => [...document.querySelectorAll('article div.highlight pre')]
+                 .filter(e => !e.closest('.cell_output'))
+                 .filter(e => e.scrollWidth > e.clientWidth + 1)
+                 .map(e => e.textContent.split('\\n')
+                           .reduce((a, b) => (b.length > a.length ? b : a), ''))"""
+        )
+        if lines:
+            wide[docname] = lines[:3]
+        page.close()
+    context.close()
+    assert not wide, f"code blocks that scroll sideways (longest line shown): {wide}"

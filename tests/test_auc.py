@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
@@ -72,6 +74,9 @@ def test_verdicts():
     clear = delong_test(y, a, b)
     assert clear.significant() and clear.difference > 0
     assert "A ranks better than B" in clear.sentence()
+    if clear.p_value < 1e-4:
+        assert "p < 0.0001" in clear.sentence(), "one relation sign, not 'p = < 0.0001'"
+    assert re.search(r"p (= [\d.e-]+|< 0\.0001)", clear.sentence())
     same = delong_test(y, a, a)
     assert same.p_value == 1.0 and same.se == 0.0
     assert "within noise" in same.sentence("one", "two")

@@ -8,6 +8,7 @@ pages). Skip it locally with `pytest -m "not book"`; the README's test command a
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -89,3 +90,30 @@ def test_pages_carry_sharing_metadata_logo_and_favicon(built_book):
         assert re.search(r'<meta name="description" content="[^"]{40,}"', html), docname
         assert '<meta property="og:title"' in html, docname
         assert 'rel="icon"' in html and "logo__image" in html, docname
+
+
+#: What mybinder.org gives a reader's session (about 2 GB); every page must fit in it.
+BINDER_MIB = 2048
+
+
+def test_every_page_executed_fits_in_binder_s_memory(built_book):
+    """The parallel executor records each page's peak memory with its cached notebook; a page
+    executed by this build (or an earlier one that recorded it) must stay below Binder's
+    limit, or say at its top that it needs Colab."""
+    from jupyter_cache import get_cache
+
+    from conftest import BUILD
+
+    newest = {}
+    for record in get_cache(BUILD / ".jupyter_cache").list_cache_records():
+        if record.uri not in newest or record.created > newest[record.uri].created:
+            newest[record.uri] = record
+    over = {}
+    for uri, record in newest.items():
+        peak = record.data.get("peak_mib")  # None: executed before pages were measured
+        page = Path(uri)
+        if peak is None or peak < BINDER_MIB or not page.is_file():
+            continue
+        if "needs Colab" not in page.read_text():
+            over[page.relative_to(ROOT).as_posix()] = round(peak)
+    assert not over, f"pages above {BINDER_MIB} MiB at their peak (MiB): {over}"

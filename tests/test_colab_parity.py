@@ -260,3 +260,23 @@ def test_baselines_can_come_from_run_pages_output(tmp_path):
     assert rows["book/basics/convnets"]["error"] is None, "over budget, but it ran"
     assert rows["book/graphs/tools"]["error"]
     assert len(rows) == 3
+
+
+def test_export_cached_writes_the_newest_executed_notebook_of_a_page(tmp_path):
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(tmp_path / "cache"))
+    for acc in ("0.5", "0.75"):  # two builds of the same page; the second is the newest
+        path = tmp_path / f"run{acc}.ipynb"
+        notebook = _executed({"acc": acc})
+        notebook.cells[0].source = f"x = {acc}"  # a different notebook each time
+        nbformat.write(notebook, path)
+        cache.cache_notebook_file(
+            str(path), uri="/elsewhere/book/part/page.md", check_validity=False
+        )
+    dest = tmp_path / "out" / "page.ipynb"
+    assert cp.export_cached(tmp_path / "cache", cp.ROOT / "book/part/page.md", dest)
+    assert cp.glued_values(nbformat.read(dest, as_version=4)) == {"acc": 0.75}
+    other = tmp_path / "out" / "other.ipynb"
+    assert not cp.export_cached(tmp_path / "cache", cp.ROOT / "book/part/other.md", other)
+    assert not other.exists()

@@ -139,6 +139,19 @@ def test_top_k_renormalises_over_the_k_largest():
     assert np.mean(draws == 0) == pytest.approx(p0, abs=0.015)
 
 
+@pytest.mark.parametrize(("tau", "top_k"), [(1.0, None), (0.7, 3), (1.8, 1), (1.0, 6)])
+def test_numpy_sampling_draws_from_the_distribution_of_the_torch_one(tau, top_k):
+    # sample_logits (NumPy, Keras pages) and dlbook.nn.sampling (PyTorch) share the maths.
+    from dlbook.generative import _sampling_probabilities
+    from dlbook.nn.sampling import filter_logits
+
+    z = np.random.default_rng(3).normal(size=(4, 6)) * 2
+    ours = _sampling_probabilities(z, tau, top_k)
+    theirs = filter_logits(torch.from_numpy(z), tau, top_k).softmax(-1).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
+    assert np.all((ours > 0).sum(-1) == (top_k or 6))
+
+
 def test_sampling_arguments_are_checked():
     with pytest.raises(ValueError, match="temperature"):
         sample_logits(np.zeros(3), temperature=-1)

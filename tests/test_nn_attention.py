@@ -297,6 +297,20 @@ def test_additive_attention_follows_its_equation():
     assert torch.allclose(ctx, w @ k, atol=TOL)
 
 
+def test_additive_attention_reuses_projected_keys():
+    # The decoder projects the encoder states once and hands them to every step.
+    att = AdditiveAttention(query_dim=6, key_dim=4, hidden_dim=5)
+    q, k, v = torch.randn(2, 3, 6), torch.randn(2, 7, 4), torch.randn(2, 7, 2)
+    mask = padding_mask(torch.tensor([7, 4]))
+    ctx, w = att(q, k, v, mask=mask)
+    ctx_p, w_p = att(q, k, v, mask=mask, projected_keys=att.project_keys(k))
+    assert torch.equal(ctx, ctx_p) and torch.equal(w, w_p)
+    assert torch.allclose(ctx, w @ v, atol=TOL) and torch.all(w[1, :, 4:] == 0)
+    # What is passed is used: keys projected from other states give other weights.
+    _, w_other = att(q, k, v, mask=mask, projected_keys=att.project_keys(-k))
+    assert not torch.allclose(w, w_other)
+
+
 @pytest.mark.parametrize("method", ["dot", "general"])
 def test_multiplicative_attention_follows_its_equation(method):
     att = MultiplicativeAttention(4, 4, method=method)

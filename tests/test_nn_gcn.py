@@ -121,3 +121,33 @@ def test_bad_arguments():
         layer(torch.randn(5, 3), torch.tensor([[0], [1]]))
     with pytest.raises(ValueError, match="num_nodes"):
         layer(torch.randn(5, 4), torch.tensor([[0], [7]]))
+
+
+# ----------------------------------------------------------------------------- shared helpers
+
+
+def test_glorot_uniform_draws_within_the_papers_bound():
+    from dlbook.nn._graph import glorot_uniform_
+
+    p = torch.empty(3, 40, 60)  # fans are the last two sizes
+    torch.manual_seed(0)
+    glorot_uniform_(p)
+    bound = (6.0 / (40 + 60)) ** 0.5
+    assert p.abs().max() <= bound and p.abs().max() > 0.95 * bound
+    # Uniform on [-b, b] has variance b^2 / 3.
+    assert abs(p.var().item() - bound**2 / 3) < 0.1 * bound**2 / 3
+    # One uniform draw, as torch.nn.init.uniform_ would make with that bound.
+    torch.manual_seed(0)
+    assert torch.equal(p, torch.empty(3, 40, 60).uniform_(-bound, bound))
+
+
+def test_transform_features_dense_and_sparse_agree():
+    from dlbook.nn._graph import transform_features
+
+    x = torch.randn(5, 4) * (torch.rand(5, 4) < 0.5)
+    w = torch.randn(4, 3)
+    dense = transform_features(x, w)
+    assert torch.allclose(dense, x @ w)
+    assert torch.allclose(transform_features(x.to_sparse(), w), dense, atol=1e-6)
+    with pytest.raises(ValueError, match=r"\(N, 4\)"):
+        transform_features(torch.randn(5, 3), w)

@@ -180,3 +180,24 @@ def test_layer_norm_eps_and_bias_reach_every_norm():
     assert linears and all(m.bias is None for m in linears)
     dec = Decoder(1, D, H, FF, layer_norm_eps=1e-4)
     assert {m.eps for m in dec.modules() if isinstance(m, nn.LayerNorm)} == {1e-4}
+
+
+def test_layer_options_read_the_layer_arguments_from_a_config():
+    from dlbook.nn import GPTConfig, TransformerConfig
+    from dlbook.nn.transformer import LAYER_FIELDS, layer_options
+
+    c = TransformerConfig(
+        10, 12, d_model=16, num_heads=2, d_ff=24, dropout=0.2, activation="gelu",
+        norm_first=True, layer_norm_eps=1e-6, bias=False,
+    )  # fmt: skip
+    options = layer_options(c)
+    assert options == {name: getattr(c, name) for name in LAYER_FIELDS}
+    assert layer_options(c, dropout=0.0)["dropout"] == 0.0
+    layer = EncoderLayer(**options)
+    assert layer.norm_first and layer.norm1.eps == 1e-6 and layer.norm1.bias is None
+    assert layer.feed_forward.linear1.out_features == 24
+    # GPTConfig has no norm_first (always pre-norm): it must be supplied.
+    g = GPTConfig(vocab_size=20, block_size=8, d_model=16, num_heads=2, num_layers=1, d_ff=32)
+    with pytest.raises(AttributeError, match="norm_first"):
+        layer_options(g)
+    assert layer_options(g, norm_first=True)["norm_first"] is True

@@ -120,3 +120,21 @@ def test_pages_the_cache_saw_take_long_start_first(tiny_book):
     assert f"[parallel] order: {', '.join(by_time)}" in second.stdout + second.stderr, (
         "the page that took longest starts first"
     )
+
+
+def test_each_page_s_peak_memory_is_recorded_with_its_cache_entry(tiny_book):
+    from jupyter_cache import get_cache
+
+    # p1 holds 400 MiB at once (bytearray pages are touched, so they are resident)
+    make_book(tiny_book, jobs=2, bodies={"p1": "block = bytearray(400 * 2**20)"})
+    result = build(tiny_book)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-3000:]
+    cache = get_cache(tiny_book.root / "_build" / ".jupyter_cache")
+    peaks = {
+        Path(record.uri).stem: record.data["peak_mib"] for record in cache.list_cache_records()
+    }
+    assert set(peaks) == {"p1", "p2", "p3"}
+    assert peaks["p1"] >= 400, "the 400 MiB block is in p1's peak"
+    assert peaks["p2"] < peaks["p1"] - 300 and peaks["p3"] < peaks["p1"] - 300
+    assert "p1 executed in" in out and f"peak {peaks['p1']:.0f} MiB" in out

@@ -36,8 +36,10 @@ kept in ``DIR/run_pages.log``). Glued values (myst-nb ``glue``) are compared key
 ``_build/colab-parity``) as ``report.md``, with ``report.json`` and the executed notebooks
 (``colab/``, ``build/``) beside it. ``--resume`` keeps what the report already holds for a
 page and runs only what is missing, so the book can be run in chunks, and the stand-in runs
-first (``--no-baseline``) and the baselines later. The exit status is non-zero when a page
-fails in the stand-in.
+first (``--no-baseline``) and the baselines later. ``--build-cache DIR`` compares with what a
+book build executed, from its execution cache (``_build/.jupyter_cache``; the notebooks in
+``_build/jupyter_execute`` lack the glue outputs), instead of running each page again. The
+exit status is non-zero when a page fails in the stand-in.
 """
 
 from __future__ import annotations
@@ -392,6 +394,25 @@ def read_run_pages_log(log: Path) -> dict[str, dict]:
     return rows
 
 
+def export_cached(cache_dir: Path, page: Path, dest: Path) -> bool:
+    """Write the newest executed notebook that the book build's jupyter-cache holds for
+    ``page`` (matched by its path below the book root) to ``dest``; False if it holds none."""
+    import nbformat
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(cache_dir))
+    wanted = page.relative_to(ROOT).as_posix()
+    records = [
+        r for r in cache.list_cache_records() if Path(r.uri).as_posix().endswith("/" + wanted)
+    ]
+    if not records:
+        return False
+    newest = max(records, key=lambda r: r.created)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(cache.get_cache_bundle(newest.pk).nb, dest)
+    return True
+
+
 def _result(result: subprocess.CompletedProcess) -> dict:
     for line in result.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -593,6 +614,13 @@ def main(argv: list[str] | None = None) -> int:
         help="take the build-environment runs from this folder: notebooks saved by "
         "`run_pages.py --save DIR/<part>` and its output in DIR/run_pages.log",
     )
+    parser.add_argument(
+        "--build-cache",
+        type=Path,
+        help="compare glued values with what a book build executed, read from its execution "
+        "cache (_build/.jupyter_cache), instead of running each page again; the build "
+        "columns of the table then hold no times",
+    )
     parser.add_argument("--resume", action="store_true", help="keep what the report holds")
     parser.add_argument(
         "--runtime-python",
@@ -648,7 +676,16 @@ def main(argv: list[str] | None = None) -> int:
             elif not args.no_baseline and "build" not in row:
                 print(f"  {name}: Colab stand-in run from the report", flush=True)
             if not args.no_baseline and "build" not in row:
-                if args.baseline:
+                if args.build_cache:
+                    save = tmp / "build" / Path(name).parent
+                    if export_cached(args.build_cache, page, save / f"{page.stem}.ipynb"):
+                        row["build"] = {
+                            "seconds": math.nan,
+                            "cpu": math.nan,
+                            "peak_mib": math.nan,
+                            "error": None,
+                        }
+                elif args.baseline:
                     save = args.baseline / Path(name).parent
                     logged = read_run_pages_log(args.baseline / "run_pages.log")
                     if name in logged:

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dlbook.stats import _format_p
+
 __all__ = ["DeLongResult", "delong_test", "placement_values"]
 
 
@@ -62,16 +64,12 @@ class DeLongResult:
         interval = (
             f"DeLong's paired test gives a difference in AUC ({name_a} minus {name_b}) of "
             f"{self.difference:+.{digits}f}, {self.confidence:.0%} interval "
-            f"[{self.low:.{digits}f}, {self.high:.{digits}f}], p = {_format_p(self.p_value)}"
+            f"[{self.low:.{digits}f}, {self.high:.{digits}f}], p {_format_p(self.p_value)}"
         )
         if not self.significant(alpha):
             return f"{interval}: within noise, neither is better at the {alpha:g} level."
         better, worse = (name_a, name_b) if self.difference > 0 else (name_b, name_a)
         return f"{interval}: {better} ranks better than {worse} at the {alpha:g} level."
-
-
-def _format_p(p: float) -> str:
-    return f"{p:.2g}" if p >= 1e-4 else "< 0.0001"
 
 
 def placement_values(y_true, score) -> tuple[float, np.ndarray, np.ndarray]:

@@ -30,7 +30,8 @@ with a bootstrap interval for the difference of their Fréchet distances.
 iteration, with an optional per-batch transform (dynamic binarisation, scaling to [-1, 1]).
 
 :func:`sample_logits` draws the next token from logits with temperature and top-:math:`k`
-filtering (greedy decoding is temperature 0); the text-generation page uses it.
+filtering (greedy decoding is temperature 0); the Keras text-generation page uses it. It is the
+NumPy twin of :func:`dlbook.nn.sampling.sample_next`, which the PyTorch pages use.
 """
 
 from __future__ import annotations
@@ -244,6 +245,13 @@ def sample_logits(
     :math:`p_i \propto \exp(z_i / \tau)`, restricted to the ``top_k`` largest logits when
     given; :math:`\tau = 0` is greedy decoding (the arg-max; ties go to the lowest index).
 
+    This is the NumPy twin of :func:`dlbook.nn.sampling.sample_next`, which holds the maths
+    (see :mod:`dlbook.nn.sampling`) and serves the PyTorch models; the test suite checks that
+    the two draw from the same distribution. This one exists for models whose logits are NumPy
+    arrays (the Keras pages): it draws with a NumPy ``Generator``, so a TensorFlow page needs
+    no PyTorch and keeps one NumPy random stream. It has no nucleus (top-:math:`p`) option,
+    and a ``top_k`` larger than the vocabulary is an error here rather than "keep everything".
+
     Returns
     -------
     numpy.ndarray of int64, shape ``logits.shape[:-1]``
@@ -257,6 +265,18 @@ def sample_logits(
         raise ValueError(f"top_k must be between 1 and {z.shape[-1]}, got {top_k}")
     if temperature == 0:
         return z.argmax(axis=-1)
+    p = _sampling_probabilities(z, temperature, top_k)  # (..., V)
+    rng = np.random.default_rng() if rng is None else rng
+    flat = p.reshape(-1, p.shape[-1])
+    u = rng.random(flat.shape[0])[:, None]
+    picks = (flat.cumsum(axis=-1) < u).sum(axis=-1)
+    return np.minimum(picks, flat.shape[-1] - 1).reshape(p.shape[:-1]).astype(np.int64)
+
+
+def _sampling_probabilities(z: np.ndarray, temperature: float, top_k: int | None) -> np.ndarray:
+    """The distribution :func:`sample_logits` draws from: the softmax of ``z / temperature``
+    over the ``top_k`` largest logits (NumPy's ``softmax(filter_logits(...))`` of
+    :mod:`dlbook.nn.sampling`)."""
     z = z / temperature
     if top_k is not None and top_k < z.shape[-1]:
         kth = np.sort(z, axis=-1)[..., -top_k][..., None]
@@ -264,11 +284,7 @@ def sample_logits(
     z = z - z.max(axis=-1, keepdims=True)
     p = np.exp(z)
     p /= p.sum(axis=-1, keepdims=True)
-    rng = np.random.default_rng() if rng is None else rng
-    flat = p.reshape(-1, p.shape[-1])
-    u = rng.random(flat.shape[0])[:, None]
-    picks = (flat.cumsum(axis=-1) < u).sum(axis=-1)
-    return np.minimum(picks, flat.shape[-1] - 1).reshape(p.shape[:-1]).astype(np.int64)
+    return p
 
 
 class ShuffledBatches:

@@ -24,149 +24,77 @@
   MLP denoiser;
 * :mod:`dlbook.nn.texture`: Gram matrices and a network of random multi-scale filters.
 
-Whole models take a config dataclass and keep it as ``model.config``.
+Whole models take a config dataclass and keep it as ``model.config``. Everything a module lists
+in its ``__all__`` is exported here: ``from dlbook.nn import GPT, MultiHeadAttention``.
 """
 
-from dlbook.nn.attention import (
-    AdditiveAttention,
-    MultiHeadAttention,
-    MultiplicativeAttention,
-    causal_mask,
-    masked_softmax,
-    padding_mask,
-    scaled_dot_product_attention,
+from dlbook.nn import (
+    attention,
+    autoencoder,
+    bert,
+    diffusion,
+    encoder_decoder,
+    factorization,
+    gan,
+    gat,
+    gcn,
+    gin,
+    gpt,
+    kv_cache,
+    lora,
+    parameters,
+    pooling,
+    rope,
+    sampling,
+    seq2seq,
+    texture,
+    transformer,
+    vae,
 )
-from dlbook.nn.autoencoder import Autoencoder, AutoencoderConfig, reconstruction_loss
-from dlbook.nn.bert import BERT, BERTConfig
-from dlbook.nn.diffusion import (
-    MLPDenoiser,
-    MLPDenoiserConfig,
-    NoiseSchedule,
-    TinyUNet,
-    UNetConfig,
-    ddim_sample,
-    ddim_timesteps,
-    ddpm_sample,
-    diffusion_loss,
-    timestep_embedding,
-)
-from dlbook.nn.encoder_decoder import Transformer, TransformerConfig
-from dlbook.nn.factorization import MatrixFactorization
-from dlbook.nn.gan import (
-    DCGANConfig,
-    DCGANDiscriminator,
-    DCGANGenerator,
-    discriminator_loss,
-    generator_loss,
-    gradient_penalty,
-)
-from dlbook.nn.gat import GATConv, edge_softmax
-from dlbook.nn.gcn import GCNConv
-from dlbook.nn.gin import GINConv
-from dlbook.nn.gpt import GPT, GPTConfig
-from dlbook.nn.kv_cache import KVCache, cached_layer, cached_self_attention
-from dlbook.nn.lora import LoRALinear, add_lora, merge_lora
-from dlbook.nn.parameters import count_parameters
-from dlbook.nn.pooling import global_add_pool, global_max_pool, global_mean_pool
-from dlbook.nn.rope import RotaryEmbedding, apply_rope, rope_angles
-from dlbook.nn.sampling import filter_logits, sample_next
-from dlbook.nn.seq2seq import (
-    BahdanauDecoder,
-    GRUDecoder,
-    GRUEncoder,
-    LuongDecoder,
-    Seq2Seq,
-    Seq2SeqConfig,
-)
-from dlbook.nn.texture import RandomMultiscaleConfig, RandomMultiscaleNet, gram_loss, gram_matrix
-from dlbook.nn.transformer import (
-    Decoder,
-    DecoderLayer,
-    Encoder,
-    EncoderLayer,
-    FeedForward,
-    LearnedPositionalEmbedding,
-    SinusoidalPositionalEncoding,
-    TokenEmbedding,
-    sinusoidal_table,
-)
-from dlbook.nn.vae import VAE, VAEConfig, gaussian_kl, importance_sampled_nll, negative_elbo
+from dlbook.nn.attention import *  # noqa: F403
+from dlbook.nn.autoencoder import *  # noqa: F403
+from dlbook.nn.bert import *  # noqa: F403
+from dlbook.nn.diffusion import *  # noqa: F403
+from dlbook.nn.encoder_decoder import *  # noqa: F403
+from dlbook.nn.factorization import *  # noqa: F403
+from dlbook.nn.gan import *  # noqa: F403
+from dlbook.nn.gat import *  # noqa: F403
+from dlbook.nn.gcn import *  # noqa: F403
+from dlbook.nn.gin import *  # noqa: F403
+from dlbook.nn.gpt import *  # noqa: F403
+from dlbook.nn.kv_cache import *  # noqa: F403
+from dlbook.nn.lora import *  # noqa: F403
+from dlbook.nn.parameters import *  # noqa: F403
+from dlbook.nn.pooling import *  # noqa: F403
+from dlbook.nn.rope import *  # noqa: F403
+from dlbook.nn.sampling import *  # noqa: F403
+from dlbook.nn.seq2seq import *  # noqa: F403
+from dlbook.nn.texture import *  # noqa: F403
+from dlbook.nn.transformer import *  # noqa: F403
+from dlbook.nn.vae import *  # noqa: F403
 
-__all__ = [
-    "BERT",
-    "GPT",
-    "AdditiveAttention",
-    "BERTConfig",
-    "BahdanauDecoder",
-    "Decoder",
-    "DecoderLayer",
-    "Encoder",
-    "EncoderLayer",
-    "FeedForward",
-    "GATConv",
-    "GCNConv",
-    "GINConv",
-    "GPTConfig",
-    "GRUDecoder",
-    "GRUEncoder",
-    "KVCache",
-    "LoRALinear",
-    "LearnedPositionalEmbedding",
-    "LuongDecoder",
-    "MatrixFactorization",
-    "MultiHeadAttention",
-    "MultiplicativeAttention",
-    "RotaryEmbedding",
-    "Seq2Seq",
-    "Seq2SeqConfig",
-    "SinusoidalPositionalEncoding",
-    "TokenEmbedding",
-    "Transformer",
-    "TransformerConfig",
-    "add_lora",
-    "apply_rope",
-    "cached_layer",
-    "cached_self_attention",
-    "causal_mask",
-    "count_parameters",
-    "edge_softmax",
-    "filter_logits",
-    "global_add_pool",
-    "global_max_pool",
-    "global_mean_pool",
-    "masked_softmax",
-    "merge_lora",
-    "padding_mask",
-    "rope_angles",
-    "sample_next",
-    "scaled_dot_product_attention",
-    "sinusoidal_table",
-    "Autoencoder",
-    "AutoencoderConfig",
-    "reconstruction_loss",
-    "MLPDenoiser",
-    "MLPDenoiserConfig",
-    "NoiseSchedule",
-    "TinyUNet",
-    "UNetConfig",
-    "ddim_sample",
-    "ddim_timesteps",
-    "ddpm_sample",
-    "diffusion_loss",
-    "timestep_embedding",
-    "DCGANConfig",
-    "DCGANDiscriminator",
-    "DCGANGenerator",
-    "discriminator_loss",
-    "generator_loss",
-    "gradient_penalty",
-    "RandomMultiscaleConfig",
-    "RandomMultiscaleNet",
-    "gram_loss",
-    "gram_matrix",
-    "VAE",
-    "VAEConfig",
-    "gaussian_kl",
-    "importance_sampled_nll",
-    "negative_elbo",
-]
+__all__ = sorted(
+    {
+        *attention.__all__,
+        *autoencoder.__all__,
+        *bert.__all__,
+        *diffusion.__all__,
+        *encoder_decoder.__all__,
+        *factorization.__all__,
+        *gan.__all__,
+        *gat.__all__,
+        *gcn.__all__,
+        *gin.__all__,
+        *gpt.__all__,
+        *kv_cache.__all__,
+        *lora.__all__,
+        *parameters.__all__,
+        *pooling.__all__,
+        *rope.__all__,
+        *sampling.__all__,
+        *seq2seq.__all__,
+        *texture.__all__,
+        *transformer.__all__,
+        *vae.__all__,
+    }
+)

@@ -313,7 +313,36 @@ class MultiHeadAttention(nn.Module):
 # ----------------------------------------------------------------------------- RNN-era scorers
 
 
-class AdditiveAttention(nn.Module):
+class _ScoredAttention(nn.Module):
+    """What additive and multiplicative attention share: the subclass scores every key
+    against every query (:meth:`score`), and a softmax over the keys turns the scores into
+    weights for a weighted sum of the values."""
+
+    def score(self, query: torch.Tensor, key: torch.Tensor, **options) -> torch.Tensor:
+        raise NotImplementedError
+
+    def forward(
+        self,
+        query: torch.Tensor,
+        key: torch.Tensor,
+        value: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
+        **score_options,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return the context ``(..., L, d_v)`` and weights ``(..., L, S)``.
+
+        ``value`` defaults to ``key`` (the encoder states serve as both, as in the papers);
+        ``mask`` (``True`` = may attend) broadcasts against the scores ``(..., L, S)``;
+        ``score_options`` go to :meth:`score` (``projected_keys`` for
+        :class:`AdditiveAttention`).
+        """
+        value = key if value is None else value
+        scores = self.score(query, key, **score_options)  # (..., L, S)
+        weights = masked_softmax(scores, mask)  # (..., L, S)
+        return weights @ value, weights  # (..., L, d_v), (..., L, S)
+
+
+class AdditiveAttention(_ScoredAttention):
     r"""Additive (Bahdanau) attention (Bahdanau et al., 2015).
 
     A small feed-forward network scores each key against the query; the weights are a
@@ -324,6 +353,9 @@ class AdditiveAttention(nn.Module):
         e_{ij} &= v^\top \tanh(W_q\, q_i + W_k\, k_j + b) \\
         \alpha_{ij} &= \frac{\exp e_{ij}}{\sum_{j'} \exp e_{ij'}} \\
         c_i &= \sum_j \alpha_{ij}\, v_j
+
+    Called as ``attention(query, key, value=None, mask=None, projected_keys=None)``; pass
+    ``projected_keys=attention.project_keys(key)`` when many queries share the same keys.
 
     Parameters
     ----------
@@ -371,25 +403,8 @@ class AdditiveAttention(nn.Module):
         k = projected_keys.unsqueeze(-3)  # (..., 1, S, hidden)
         return self.v(torch.tanh(q + k)).squeeze(-1)  # (..., L, S)
 
-    def forward(
-        self,
-        query: torch.Tensor,
-        key: torch.Tensor,
-        value: torch.Tensor | None = None,
-        mask: torch.Tensor | None = None,
-        projected_keys: torch.Tensor | None = None,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Return the context ``(..., L, d_v)`` and weights ``(..., L, S)``.
 
-        ``value`` defaults to ``key`` (the encoder states serve as both, as in the paper).
-        """
-        value = key if value is None else value
-        scores = self.score(query, key, projected_keys)  # (..., L, S)
-        weights = masked_softmax(scores, mask)  # (..., L, S)
-        return weights @ value, weights  # (..., L, d_v), (..., L, S)
-
-
-class MultiplicativeAttention(nn.Module):
+class MultiplicativeAttention(_ScoredAttention):
     r"""Multiplicative (Luong) attention (Luong et al., 2015), ``"dot"`` or ``"general"``.
 
     .. math::
@@ -439,21 +454,6 @@ class MultiplicativeAttention(nn.Module):
         if self.w is not None:
             key = self.w(key)  # (..., S, d_q)
         return query @ key.transpose(-2, -1)  # (..., L, S)
-
-    def forward(
-        self,
-        query: torch.Tensor,
-        key: torch.Tensor,
-        value: torch.Tensor | None = None,
-        mask: torch.Tensor | None = None,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Return the context ``(..., L, d_v)`` and weights ``(..., L, S)``.
-
-        ``value`` defaults to ``key``.
-        """
-        value = key if value is None else value
-        weights = masked_softmax(self.score(query, key), mask)  # (..., L, S)
-        return weights @ value, weights
 
 
 def _check_qk(query: torch.Tensor, key: torch.Tensor, query_dim: int, key_dim: int) -> None:

@@ -18,7 +18,12 @@ from torch import nn
 
 from dlbook.nn._checks import positive_int
 from dlbook.nn.attention import padding_mask
-from dlbook.nn.transformer import ACTIVATIONS, Encoder, LearnedPositionalEmbedding
+from dlbook.nn.transformer import (
+    ACTIVATIONS,
+    Encoder,
+    LearnedPositionalEmbedding,
+    layer_options,
+)
 
 __all__ = ["BERT", "BERTConfig"]
 
@@ -104,17 +109,7 @@ class BERT(nn.Module):
         self.positions = LearnedPositionalEmbedding(c.max_len, c.d_model)
         self.embed_norm = nn.LayerNorm(c.d_model, eps=c.layer_norm_eps, bias=c.bias)
         self.embed_dropout = nn.Dropout(c.dropout)
-        self.encoder = Encoder(
-            c.num_layers,
-            c.d_model,
-            c.num_heads,
-            c.d_ff,
-            c.dropout,
-            c.activation,
-            c.norm_first,
-            layer_norm_eps=c.layer_norm_eps,
-            bias=c.bias,
-        )
+        self.encoder = Encoder(c.num_layers, **layer_options(c))
         for p in self.parameters():
             if p.dim() > 1:
                 nn.init.normal_(p, mean=0.0, std=0.02)

@@ -40,6 +40,7 @@ __all__ = [
     "NoiseSchedule",
     "TinyUNet",
     "UNetConfig",
+    "classifier_free_guidance",
     "ddim_sample",
     "ddim_timesteps",
     "ddpm_sample",
@@ -300,16 +301,20 @@ class TinyUNet(nn.Module):
 @dataclass(frozen=True)
 class MLPDenoiserConfig:
     """Sizes of an :class:`MLPDenoiser`: vectors of ``dim`` numbers, ``depth`` hidden layers of
-    ``width`` SiLU units, a step embedding of ``time_dim``."""
+    ``width`` SiLU units, a step embedding of ``time_dim``; ``num_classes`` > 0 makes it
+    class-conditional (a learned embedding per class, plus one for "no class")."""
 
     dim: int = 32
     width: int = 512
     depth: int = 3
     time_dim: int = 64
+    num_classes: int = 0
 
     def __post_init__(self) -> None:
         for name in ("dim", "width", "depth", "time_dim"):
             positive_int(name, getattr(self, name))
+        if self.num_classes < 0:
+            raise ValueError(f"num_classes must be 0 or more, got {self.num_classes}")
         if self.time_dim % 2:
             raise ValueError(f"time_dim must be even, got {self.time_dim}")
 
@@ -321,7 +326,14 @@ class MLPDenoiser(nn.Module):
     The input and the step embedding are projected to ``width`` and added; then ``depth``
     residual blocks (SiLU, linear) and a linear output of ``dim`` numbers.
 
-    Shapes: ``x`` ``(B, dim)``, ``t`` ``(B,)`` integer steps; output ``(B, dim)``.
+    With ``config.num_classes`` = :math:`K > 0` the network also takes class labels ``y``
+    and adds a learned embedding of the class to the sum, :math:`\varepsilon_\theta(x_t, t, y)`.
+    Label :math:`K` (:attr:`null_class`, also used when ``y`` is ``None``) means "no class":
+    trained on examples whose label was dropped, it gives the unconditional prediction that
+    classifier-free guidance needs (:func:`classifier_free_guidance`).
+
+    Shapes: ``x`` ``(B, dim)``, ``t`` ``(B,)`` integer steps, ``y`` ``(B,)`` integer labels in
+    ``0 .. K`` or ``None``; output ``(B, dim)``.
     """
 
     def __init__(self, config: MLPDenoiserConfig | None = None) -> None:
@@ -331,9 +343,54 @@ class MLPDenoiser(nn.Module):
         self.input = nn.Linear(c.dim, c.width)
         self.blocks = nn.ModuleList(nn.Linear(c.width, c.width) for _ in range(c.depth))
         self.output = nn.Linear(c.width, c.dim)
+        if c.num_classes:
+            self.label = nn.Embedding(c.num_classes + 1, c.width)
 
-    def forward(self, x: Tensor, t: Tensor) -> Tensor:
+    @property
+    def null_class(self) -> int:
+        """The label that means "no class" (``num_classes``)."""
+        return self.config.num_classes
+
+    def forward(self, x: Tensor, t: Tensor, y: Tensor | None = None) -> Tensor:
         h = self.input(x) + self.time_mlp(timestep_embedding(t, self.config.time_dim))  # (B, W)
+        if self.config.num_classes:
+            if y is None:
+                y = torch.full_like(t, self.null_class)
+            h = h + self.label(y)  # (B, W)
+        elif y is not None:
+            raise ValueError("this denoiser is unconditional (num_classes=0) but got labels")
         for block in self.blocks:
             h = h + block(F.silu(h))
         return self.output(F.silu(h))  # (B, dim)
+
+
+def classifier_free_guidance(model: nn.Module, labels: Tensor, scale: float) -> EpsModel:
+    r"""The guided noise estimate of Ho and Salimans (2022), as a model the samplers accept.
+
+    A class-conditional denoiser trained with some labels dropped (replaced by its
+    ``null_class``) predicts both :math:`\varepsilon_\theta(x_t, t, y)` and the unconditional
+    :math:`\varepsilon_\theta(x_t, t, \varnothing)`; guidance extrapolates from the second
+    towards and beyond the first:
+
+    .. math::
+
+        \tilde\varepsilon = \varepsilon_\theta(x_t, t, \varnothing)
+            + s\,\bigl(\varepsilon_\theta(x_t, t, y)
+            - \varepsilon_\theta(x_t, t, \varnothing)\bigr).
+
+    ``scale`` :math:`s = 0` samples unconditionally, :math:`s = 1` from the conditional model,
+    :math:`s > 1` trades diversity for samples more typical of their class. ``labels``:
+    ``(B,)``, one per sample, on the model's device. Both estimates come from one batched call.
+    """
+    null = torch.full_like(labels, model.null_class)
+
+    def guided(x: Tensor, t: Tensor) -> Tensor:
+        if scale == 0:
+            return model(x, t, null)
+        if scale == 1:
+            return model(x, t, labels)
+        both = model(torch.cat([x, x]), torch.cat([t, t]), torch.cat([labels, null]))
+        conditional, unconditional = both.chunk(2)  # (B, dim) each
+        return unconditional + scale * (conditional - unconditional)
+
+    return guided

@@ -25,6 +25,7 @@ from dlbook.nn.transformer import (
     LearnedPositionalEmbedding,
     SinusoidalPositionalEncoding,
     TokenEmbedding,
+    layer_options,
 )
 
 __all__ = ["Transformer", "TransformerConfig"]
@@ -139,18 +140,8 @@ class Transformer(nn.Module):
         else:
             self.src_pos = LearnedPositionalEmbedding(c.max_len, c.d_model, c.dropout)
             self.tgt_pos = LearnedPositionalEmbedding(c.max_len, c.d_model, c.dropout)
-        stack = dict(
-            d_model=c.d_model,
-            num_heads=c.num_heads,
-            d_ff=c.d_ff,
-            dropout=c.dropout,
-            activation=c.activation,
-            norm_first=c.norm_first,
-            layer_norm_eps=c.layer_norm_eps,
-            bias=c.bias,
-        )
-        self.encoder = Encoder(c.num_encoder_layers, **stack)
-        self.decoder = Decoder(c.num_decoder_layers, **stack)
+        self.encoder = Encoder(c.num_encoder_layers, **layer_options(c))
+        self.decoder = Decoder(c.num_decoder_layers, **layer_options(c))
         # Logits over the target vocabulary.
         self.generator = nn.Linear(c.d_model, c.tgt_vocab_size, bias=c.bias)
         _xavier_init(self)

@@ -5,14 +5,13 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from dlbook.graphs import _check_edge_index, add_self_loops, remove_self_loops
 from dlbook.nn._checks import positive_int, probability
+from dlbook.nn._graph import glorot_uniform_, transform_features
 
 __all__ = ["GATConv", "edge_softmax"]
 
@@ -120,24 +119,20 @@ class GATConv(nn.Module):
     def reset_parameters(self) -> None:
         """Glorot-uniform weights and attention vectors, zero bias."""
         for p in (self.weight, self.att_src, self.att_dst):
-            fan_in, fan_out = p.shape[-2], p.shape[-1]
-            bound = math.sqrt(6.0 / (fan_in + fan_out))
-            nn.init.uniform_(p, -bound, bound)
+            glorot_uniform_(p)
         if self.bias is not None:
             nn.init.zeros_(self.bias)
 
     def forward(
         self, x: Tensor, edge_index: Tensor, *, return_attention: bool = False
     ) -> Tensor | tuple[Tensor, tuple[Tensor, Tensor]]:
-        if x.dim() != 2 or x.size(1) != self.in_features:
-            raise ValueError(f"x must have shape (N, {self.in_features}), got {tuple(x.shape)}")
+        h = transform_features(x, self.weight)  # (N, K*C)
         n, k, c = x.size(0), self.heads, self.out_features
         _check_edge_index(edge_index, n)
         if self.self_loops:
             edge_index, _ = remove_self_loops(edge_index)
             edge_index, _ = add_self_loops(edge_index, n)
         src, dst = edge_index  # (E,), (E,)
-        h = torch.sparse.mm(x, self.weight) if x.is_sparse else x @ self.weight  # (N, K*C)
         h = h.view(n, k, c)  # (N, K, C)
         score_src = (h * self.att_src).sum(-1)  # (N, K): a_src . W h_j
         score_dst = (h * self.att_dst).sum(-1)  # (N, K): a_dst . W h_i

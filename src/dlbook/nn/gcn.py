@@ -7,13 +7,12 @@ later cells reuse. It does not import PyTorch Geometric, and
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import Tensor, nn
 
 from dlbook.graphs import add_self_loops, adjacency_matrix, normalized_adjacency
 from dlbook.nn._checks import positive_int
+from dlbook.nn._graph import glorot_uniform_, transform_features
 
 __all__ = ["GCNConv"]
 
@@ -87,8 +86,7 @@ class GCNConv(nn.Module):
 
     def reset_parameters(self) -> None:
         """Glorot-uniform weights and a zero bias, the initialisation of the paper."""
-        bound = math.sqrt(6.0 / (self.in_features + self.out_features))
-        nn.init.uniform_(self.weight, -bound, bound)
+        glorot_uniform_(self.weight)
         if self.bias is not None:
             nn.init.zeros_(self.bias)
         self._cache = None
@@ -115,11 +113,8 @@ class GCNConv(nn.Module):
         return a
 
     def forward(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
-        if x.dim() != 2 or x.size(1) != self.in_features:
-            raise ValueError(f"x must have shape (N, {self.in_features}), got {tuple(x.shape)}")
-        n = x.size(0)
-        a = self.propagation_matrix(edge_index, n, edge_weight)  # (N, N) sparse
-        h = torch.sparse.mm(x, self.weight) if x.is_sparse else x @ self.weight  # (N, F_out)
+        h = transform_features(x, self.weight)  # (N, F_out)
+        a = self.propagation_matrix(edge_index, x.size(0), edge_weight)  # (N, N) sparse
         out = torch.sparse.mm(a.to(h.dtype), h)  # (N, F_out): sum over neighbours j of a_ij h_j
         if self.bias is not None:
             out = out + self.bias  # (N, F_out)

@@ -23,7 +23,12 @@ from dlbook.nn.attention import causal_mask
 from dlbook.nn.kv_cache import KVCache, cached_layer
 from dlbook.nn.rope import RotaryEmbedding
 from dlbook.nn.sampling import sample_next
-from dlbook.nn.transformer import ACTIVATIONS, EncoderLayer, LearnedPositionalEmbedding
+from dlbook.nn.transformer import (
+    ACTIVATIONS,
+    EncoderLayer,
+    LearnedPositionalEmbedding,
+    layer_options,
+)
 
 __all__ = ["GPT", "GPTConfig"]
 
@@ -125,17 +130,7 @@ class GPT(nn.Module):
             self.embed_dropout = nn.Dropout(c.dropout)
             self.rotary = RotaryEmbedding(c.d_model // c.num_heads, c.rope_base)
         self.layers = nn.ModuleList(
-            EncoderLayer(
-                c.d_model,
-                c.num_heads,
-                c.d_ff,
-                c.dropout,
-                activation=c.activation,
-                norm_first=True,
-                layer_norm_eps=c.layer_norm_eps,
-                bias=c.bias,
-            )
-            for _ in range(c.num_layers)
+            EncoderLayer(**layer_options(c, norm_first=True)) for _ in range(c.num_layers)
         )
         self.norm = nn.LayerNorm(c.d_model, eps=c.layer_norm_eps, bias=c.bias)
         self.lm_head = nn.Linear(c.d_model, c.vocab_size, bias=False)

@@ -11,6 +11,11 @@ decoding (the arg-max). Two truncations remove the unreliable tail before drawin
   the model is.
 
 The kept probabilities are renormalised before the draw.
+
+These functions take PyTorch tensors and draw with a ``torch.Generator``. Models whose logits
+are NumPy arrays (the Keras pages) use :func:`dlbook.generative.sample_logits`, a NumPy twin of
+:func:`sample_next` (temperature and top-k) that draws from the same distribution with a NumPy
+generator; the tests check that the two agree.
 """
 
 from __future__ import annotations

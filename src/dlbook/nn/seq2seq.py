@@ -241,20 +241,8 @@ class BahdanauDecoder(_StepDecoder):
         s_t &= \operatorname{GRU}([E y_{t-1}; c_t], s_{t-1}) \\
         p(y_t \mid y_{<t}, x) &= \operatorname{softmax}(W_o [s_t; c_t] + b_o)
 
-    Parameters
-    ----------
-    vocab_size : int
-        Number of target token ids :math:`V`.
-    enc_dim : int
-        Size :math:`D` of the encoder's states (``GRUEncoder.output_dim``).
-    embed_dim : int, default 32
-        Size of the target embeddings.
-    hidden_dim : int, default 128
-        Size :math:`H` of the decoder's state.
-    attention_dim : int, default 64
-        Hidden size of the additive score (:class:`~dlbook.nn.attention.AdditiveAttention`).
-    pad_id : int, default 0
-        Padding id (its embedding stays zero).
+    Parameters are those of :class:`GRUDecoder`, plus ``attention_dim`` (int, default 64), the
+    hidden size of the additive score (:class:`~dlbook.nn.attention.AdditiveAttention`).
     """
 
     def __init__(
@@ -300,20 +288,8 @@ class LuongDecoder(_StepDecoder):
     ``method="dot"`` needs ``enc_dim == hidden_dim``. (Luong et al.'s *input feeding*, which
     also gives :math:`\tilde{s}_{t-1}` to the GRU, is left out.)
 
-    Parameters
-    ----------
-    vocab_size : int
-        Number of target token ids :math:`V`.
-    enc_dim : int
-        Size :math:`D` of the encoder's states (``GRUEncoder.output_dim``).
-    embed_dim : int, default 32
-        Size of the target embeddings.
-    hidden_dim : int, default 128
-        Size :math:`H` of the decoder's state.
-    method : {"general", "dot"}, default "general"
-        The score (:class:`~dlbook.nn.attention.MultiplicativeAttention`).
-    pad_id : int, default 0
-        Padding id (its embedding stays zero).
+    Parameters are those of :class:`GRUDecoder`, plus ``method`` (``"general"``, the default,
+    or ``"dot"``), the score of :class:`~dlbook.nn.attention.MultiplicativeAttention`.
     """
 
     def __init__(

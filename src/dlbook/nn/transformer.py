@@ -36,6 +36,7 @@ from dlbook.nn.attention import MultiHeadAttention
 
 __all__ = [
     "ACTIVATIONS",
+    "LAYER_FIELDS",
     "Decoder",
     "DecoderLayer",
     "Encoder",
@@ -44,6 +45,7 @@ __all__ = [
     "LearnedPositionalEmbedding",
     "SinusoidalPositionalEncoding",
     "TokenEmbedding",
+    "layer_options",
     "residual",
     "sinusoidal_table",
 ]
@@ -409,42 +411,62 @@ class DecoderLayer(_Layer):
 # ----------------------------------------------------------------------------- stacks
 
 
+#: The arguments of :class:`EncoderLayer` and :class:`DecoderLayer` that a model's config holds.
+LAYER_FIELDS = (
+    "d_model",
+    "num_heads",
+    "d_ff",
+    "dropout",
+    "activation",
+    "norm_first",
+    "layer_norm_eps",
+    "bias",
+)
+
+
+def layer_options(config: object, **overrides) -> dict:
+    """The keyword arguments of a layer (or, after ``num_layers``, of a stack) read from a
+    model config that names them as the layers do (:data:`LAYER_FIELDS`).
+
+    ``overrides`` replace fields or supply those the config lacks, e.g. ``norm_first=True``
+    for a config that is always pre-norm.
+    """
+    options = {name: getattr(config, name) for name in LAYER_FIELDS if name not in overrides}
+    return {**options, **overrides}
+
+
 class _LayerStack(nn.Module):
-    """``num_layers`` copies of ``layer`` (built with the layer's arguments), plus the final
-    layer norm of a pre-norm stack."""
+    """``num_layers`` copies of ``layer``, built with the arguments that follow ``num_layers``
+    (those of the layer), plus the final layer norm of a pre-norm stack."""
 
-    layer: type[nn.Module]
+    layer: type[_Layer]
 
-    def __init__(
-        self,
-        num_layers: int,
-        d_model: int,
-        num_heads: int,
-        d_ff: int,
-        dropout: float = 0.0,
-        activation: str = "relu",
-        norm_first: bool = False,
-        layer_norm_eps: float = 1e-5,
-        bias: bool = True,
-    ):
+    def __init__(self, num_layers: int, *layer_args, **layer_kwargs):
         super().__init__()
         positive_int("num_layers", num_layers)
         self.layers = nn.ModuleList(
-            self.layer(
-                d_model,
-                num_heads,
-                d_ff,
-                dropout,
-                activation,
-                norm_first,
-                layer_norm_eps=layer_norm_eps,
-                bias=bias,
-            )
-            for _ in range(num_layers)
+            self.layer(*layer_args, **layer_kwargs) for _ in range(num_layers)
         )
+        first = self.layers[0]  # a pre-norm stack ends with a norm like those of its layers
         self.norm = (
-            nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias) if norm_first else nn.Identity()
+            nn.LayerNorm(
+                first.norm1.normalized_shape, eps=first.norm1.eps, bias=first.norm1.bias is not None
+            )
+            if first.norm_first
+            else nn.Identity()
         )
+
+    def forward(
+        self, x: torch.Tensor, *inputs, need_weights: bool = False, **options
+    ) -> tuple[torch.Tensor, list[torch.Tensor] | None]:
+        """Run ``x`` through the layers, each also given ``inputs`` and ``options`` (the rest of
+        the layer's arguments), then the final norm; the weights of each layer if
+        ``need_weights``."""
+        all_weights = []
+        for layer in self.layers:
+            x, weights = layer(x, *inputs, need_weights=need_weights, **options)
+            all_weights.append(weights)
+        return self.norm(x), (all_weights if need_weights else None)
 
 
 class Encoder(_LayerStack):
@@ -457,41 +479,21 @@ class Encoder(_LayerStack):
 
     followed by :math:`\operatorname{LN}` if ``norm_first`` (a pre-norm stack would otherwise
     hand on an un-normalised residual stream). Arguments are those of :class:`EncoderLayer`
-    plus ``num_layers``.
+    plus ``num_layers``. Called as ``encoder(x, mask=None, need_weights=False)``, like the
+    layer: ``(B, L, d_model)`` to ``(B, L, d_model)``, and the weights of each layer if
+    ``need_weights``.
     """
 
     layer = EncoderLayer
-
-    def forward(
-        self, x: torch.Tensor, mask: torch.Tensor | None = None, need_weights: bool = False
-    ) -> tuple[torch.Tensor, list[torch.Tensor] | None]:
-        """``(B, L, d_model)`` to ``(B, L, d_model)``; weights per layer if ``need_weights``."""
-        all_weights = []
-        for layer in self.layers:
-            x, weights = layer(x, mask=mask, need_weights=need_weights)
-            all_weights.append(weights)
-        return self.norm(x), (all_weights if need_weights else None)
 
 
 class Decoder(_LayerStack):
     """A stack of :class:`DecoderLayer`, with a final layer norm when pre-norm.
 
-    Arguments are those of :class:`DecoderLayer` plus ``num_layers``.
+    Arguments are those of :class:`DecoderLayer` plus ``num_layers``. Called as
+    ``decoder(y, memory, self_mask=None, memory_mask=None, need_weights=False)``, like the
+    layer: ``(B, T, d_model)`` to ``(B, T, d_model)``, and the cross-attention weights of each
+    layer if ``need_weights``.
     """
 
     layer = DecoderLayer
-
-    def forward(
-        self,
-        y: torch.Tensor,
-        memory: torch.Tensor,
-        self_mask: torch.Tensor | None = None,
-        memory_mask: torch.Tensor | None = None,
-        need_weights: bool = False,
-    ) -> tuple[torch.Tensor, list[torch.Tensor] | None]:
-        """``(B, T, d_model)`` to ``(B, T, d_model)``; cross-attention weights per layer."""
-        all_weights = []
-        for layer in self.layers:
-            y, weights = layer(y, memory, self_mask, memory_mask, need_weights=need_weights)
-            all_weights.append(weights)
-        return self.norm(y), (all_weights if need_weights else None)

@@ -237,7 +237,8 @@ class MaskedLM(nn.Module):
     def forward(self, inputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         states = self.encoder(inputs)  # (B, L, d_model)
         chosen = labels != -100  # (B, L)
-        logits = self._project(states[chosen])  # (n_chosen, V): only the positions to predict
+        # (n_chosen, V): logits only at the positions to predict
+        logits = self._project(states[chosen])
         return F.cross_entropy(logits, labels[chosen])
 
     def logits(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -262,10 +263,12 @@ def _records(total_steps: int, every: int) -> int:
 def pretrain(
     mlm: MaskedLM, task: ReviewTask, config: BertConfig | None = None, device="cpu"
 ) -> History:
-    """Masked-language-model pre-training of ``mlm`` on the training reviews (labels unused).
+    """Masked-language-model pre-training of ``mlm`` on the training reviews (labels
+    unused).
 
-    Sentences are batched by length and masked afresh each time they are drawn; AdamW with a
-    linear warm-up over the first ``warmup_fraction`` of the steps and linear decay to zero.
+    Sentences are batched by length and masked afresh each time they are drawn; AdamW
+    with a linear warm-up over the first ``warmup_fraction`` of the steps and linear
+    decay to zero. (The book shows this function: its lines fit the page's 88 columns.)
     """
     config = config or BertConfig()
     batches = _pretrain_batches(task, config)
@@ -283,11 +286,14 @@ def pretrain(
         )
         return model(inputs.to(device), labels.to(device))
 
-    optimizer = torch.optim.AdamW(mlm.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    total = config.epochs * len(batches)
-    scheduler = warmup_schedule(
-        optimizer, int(total * config.warmup_fraction), total_steps=total, decay="linear"
+    optimizer = torch.optim.AdamW(
+        mlm.parameters(),
+        lr=config.lr,
+        weight_decay=config.weight_decay,
     )
+    total = config.epochs * len(batches)
+    warmup = int(total * config.warmup_fraction)
+    scheduler = warmup_schedule(optimizer, warmup, total_steps=total, decay="linear")
     history = fit(
         mlm,
         mlm_loss,
