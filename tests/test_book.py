@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, book_pages, executable_pages
+from conftest import BUILD, ROOT, book_pages, executable_pages
 
 pytestmark = pytest.mark.book
 
@@ -101,8 +101,6 @@ def test_every_page_executed_fits_in_binder_s_memory(built_book):
     executed by this build (or an earlier one that recorded it) must stay below Binder's
     limit, or say at its top that it needs Colab."""
     from jupyter_cache import get_cache
-
-    from conftest import BUILD
 
     newest = {}
     for record in get_cache(BUILD / ".jupyter_cache").list_cache_records():
