@@ -7,7 +7,13 @@ import pytest
 from scipy import stats as sps
 
 from dlbook.claims import ClaimError, check
-from dlbook.stats import format_mean_sd, mcnemar_exact, mean_sd, paired_bootstrap
+from dlbook.stats import (
+    format_mean_sd,
+    format_p_value,
+    mcnemar_exact,
+    mean_sd,
+    paired_bootstrap,
+)
 
 
 def flags(only_a, only_b, both=0, neither=0):
@@ -104,6 +110,14 @@ def test_paired_bootstrap_indexes_lists_item_by_item():
 
     result = paired_bootstrap(exact, refs, hyps_a, hyps_b, n_resamples=100)
     assert result.difference == 1.0 and result.low == 1.0
+
+
+def test_p_values_read_with_one_relation_sign():
+    assert format_p_value(0.0321) == "= 0.032"
+    assert format_p_value(1.0) == "= 1"
+    assert format_p_value(1e-4) == "= 0.0001"
+    assert format_p_value(9.9e-5) == "< 0.0001"
+    assert format_p_value(0.0) == "< 0.0001"
 
 
 def test_mean_sd():

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dlbook.stats import _format_p
+from dlbook.stats import format_p_value
 
 __all__ = ["DeLongResult", "delong_test", "placement_values"]
 
@@ -64,7 +64,7 @@ class DeLongResult:
         interval = (
             f"DeLong's paired test gives a difference in AUC ({name_a} minus {name_b}) of "
             f"{self.difference:+.{digits}f}, {self.confidence:.0%} interval "
-            f"[{self.low:.{digits}f}, {self.high:.{digits}f}], p {_format_p(self.p_value)}"
+            f"[{self.low:.{digits}f}, {self.high:.{digits}f}], p {format_p_value(self.p_value)}"
         )
         if not self.significant(alpha):
             return f"{interval}: within noise, neither is better at the {alpha:g} level."

@@ -32,6 +32,7 @@ __all__ = [
     "BootstrapResult",
     "McNemarResult",
     "format_mean_sd",
+    "format_p_value",
     "mcnemar_exact",
     "mean_sd",
     "paired_bootstrap",
@@ -79,7 +80,7 @@ class McNemarResult:
         """The verdict in one sentence, e.g. for ``glue(..., display=False)``."""
         counts = (
             f"{name_a} alone is right on {self.only_a} test examples, {name_b} alone on "
-            f"{self.only_b}; McNemar's exact test gives p {_format_p(self.p_value)}"
+            f"{self.only_b}; McNemar's exact test gives p {format_p_value(self.p_value)}"
         )
         if not self.significant(alpha):
             return (
@@ -93,8 +94,13 @@ class McNemarResult:
         )
 
 
-def _format_p(p: float) -> str:
-    """``"= 0.032"`` or ``"< 0.0001"``: the relation and the value, for 'p {...}'."""
+def format_p_value(p: float) -> str:
+    """``"= 0.032"`` or ``"< 0.0001"``: the relation and the value, for ``f"p {...}"``.
+
+    Two significant figures down to 0.0001; below that only the bound, which is all a verdict
+    needs. Shared by the verdict sentences here and in :mod:`dlbook.auc`, so every page writes
+    p-values the same way.
+    """
     return f"= {p:.2g}" if p >= 1e-4 else "< 0.0001"
 
 
